@@ -1,0 +1,40 @@
+# Backprop, derived. Two commands: `make lab` and `make test`.
+# Both create .venv with Python 3.11 if it is missing and install the project.
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# nbgrader needs its environment's bin/ on PATH (it runs alembic).
+RUN := PATH="$(CURDIR)/$(BIN):$$PATH"
+ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+PORT ?= 8888
+
+.PHONY: lab test install release release-check bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(RUN) $(BIN)/python tools/fast_imports.py --install
+	@touch $(STAMP)
+
+lab: $(STAMP)
+	$(RUN) $(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --ServerApp.root_dir="$(CURDIR)" $(ROOT_FLAG)
+
+test: $(STAMP)
+	$(RUN) $(BIN)/python -m pytest
+
+release: $(STAMP)
+	$(RUN) $(BIN)/python -m autograder release
+
+release-check: $(STAMP)
+	$(RUN) $(BIN)/python -m autograder release --check
+
+bench: $(STAMP)
+	$(RUN) $(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) build .pytest_cache

@@ -1,0 +1,204 @@
+"""Numerical gradient checks: the oracle that needs only a forward pass.
+
+Three checks, from thorough to cheap:
+
+* `numerical_gradient(f, x)`: centred differences over every entry of `x`,
+  for a scalar function f. Costs two evaluations of f per entry.
+* `numerical_layer_gradient(forward, x, upstream)`: the same for an
+  array-valued forward pass, contracted with an upstream gradient, i.e. the
+  gradient of sum(upstream * forward(x)). This is exactly what a layer's
+  backward pass must return for `x`, so a backward pass can be checked from
+  its forward pass alone.
+* `directional_check(f, params, grads)`: compares the analytic directional
+  derivative sum_k <grads[k], u_k> with (f(p + h u) - f(p - h u)) / 2h along a
+  few random unit directions u. Two evaluations per direction, whatever the
+  number of parameters (the idea of JAX's `check_grads`).
+
+Relative error, one definition for the whole course:
+
+    relative_error(a, b) = ||a - b|| / max(||a|| + ||b||, floor)
+
+with Euclidean norms over all entries and floor = 1e-12, so two zero arrays
+compare as 0, not 0/0. In float64 with the default step, a correct gradient
+of a smooth function gives about 1e-9 or less; above 1e-5 something is wrong.
+"""
+
+from collections import namedtuple
+
+import numpy as np
+
+#: Default finite-difference step for float64, chosen from the sweep in
+#: benchmarks/step_sweep.py (see benchmarks/README.md): centred differences
+#: balance truncation error (~h**2) against rounding error (~eps/h).
+DEFAULT_STEP = 1e-6
+
+#: The floor in the denominator of `relative_error`.
+RELATIVE_ERROR_FLOOR = 1e-12
+
+DirectionalResult = namedtuple("DirectionalResult", "numeric analytic relative_error")
+
+
+def relative_error(a, b, floor=RELATIVE_ERROR_FLOOR):
+    """||a - b|| / max(||a|| + ||b||, floor), a float in [0, 1].
+
+    a, b: arrays of the same shape (or floats). Norms are Euclidean over all entries.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"relative_error needs equal shapes, got {a.shape} and {b.shape}")
+    denominator = max(float(np.linalg.norm(a) + np.linalg.norm(b)), floor)
+    return float(np.linalg.norm(a - b)) / denominator
+
+
+def elementwise_relative_error(a, b, floor=RELATIVE_ERROR_FLOOR):
+    """|a - b| / max(|a| + |b|, floor), entry by entry; same shape as a and b."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    return np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), floor)
+
+
+def _require_float64_array(name, x):
+    if not isinstance(x, np.ndarray) or x.dtype != np.float64:
+        raise ValueError(
+            f"{name} must be a float64 numpy array that the check can nudge in place, "
+            f"got {type(x).__name__}" + (f" of dtype {x.dtype}" if isinstance(x, np.ndarray) else "")
+        )
+
+
+def _scalar(name, value):
+    value = np.asarray(value, dtype=np.float64)
+    if value.size != 1:
+        raise ValueError(f"{name} must return a scalar, got an array of shape {value.shape}")
+    return float(value.reshape(()))
+
+
+def numerical_gradient(f, x, step=DEFAULT_STEP):
+    """dF/dx by centred differences, entry by entry.
+
+    f:    a function of x returning a scalar (a float or a size-1 array).
+          It is called as f(x) with x nudged in place, so a closure that reads
+          x (for example params["W1"]) works too.
+    x:    float64 array of any shape; restored exactly before returning.
+    step: the nudge h; (f(x + h e_i) - f(x - h e_i)) / 2h per entry i.
+    Returns an array of the shape of x.
+    """
+    _require_float64_array("x", x)
+    gradient = np.zeros_like(x)
+    flat_x = x.reshape(-1)  # a view: nudging it nudges x
+    flat_gradient = gradient.reshape(-1)
+    for i in range(flat_x.size):
+        original = flat_x[i]
+        flat_x[i] = original + step
+        f_plus = _scalar("f", f(x))
+        flat_x[i] = original - step
+        f_minus = _scalar("f", f(x))
+        flat_x[i] = original
+        flat_gradient[i] = (f_plus - f_minus) / (2.0 * step)
+    return gradient
+
+
+def numerical_layer_gradient(forward, x, upstream, step=DEFAULT_STEP):
+    """The gradient of sum(upstream * forward(x)) with respect to x.
+
+    forward:  a function of x returning an array of the shape of `upstream`
+              (called with x nudged in place).
+    x:        float64 array of any shape; restored before returning.
+    upstream: the gradient flowing in from above, dJ/d(forward(x)).
+    Returns dJ/dx, an array of the shape of x. For a layer Z = W A_prev + b,
+    numerical_layer_gradient(lambda W: W @ A_prev + b, W, dZ) is dW.
+    """
+    upstream = np.asarray(upstream, dtype=np.float64)
+
+    def contracted(value):
+        out = np.asarray(forward(value), dtype=np.float64)
+        if out.shape != upstream.shape:
+            raise ValueError(f"forward returned shape {out.shape} but upstream has shape {upstream.shape}")
+        return float(np.sum(out * upstream))
+
+    return numerical_gradient(contracted, x, step)
+
+
+def numerical_gradients(f, params, step=DEFAULT_STEP, keys=None):
+    """Full numerical check of a whole network: {key: dF/dparams[key]}.
+
+    f:      a function of the params dict returning the scalar cost J.
+    params: {"W1": ..., "b1": ...}, float64 arrays nudged in place and restored.
+    keys:   which entries to differentiate (default: all).
+    Costs 2 evaluations of f per parameter entry.
+    """
+    keys = list(params) if keys is None else list(keys)
+    return {key: numerical_gradient(lambda _value: f(params), params[key], step) for key in keys}
+
+
+def directional_check(f, params, grads, n_directions=3, step=DEFAULT_STEP, seed=0):
+    """Check `grads` along random unit directions: 2 evaluations of f each.
+
+    f:      a function of the params dict returning the scalar cost J.
+    params: {"W1": (n_1, n_0), ...} float64 arrays (nudged in place, then restored).
+    grads:  analytic gradients; grads["d" + key] or grads[key] for each key of params.
+    Returns a list of `DirectionalResult(numeric, analytic, relative_error)`,
+    one per direction. A correct gradient gives relative errors near 1e-9.
+    """
+    keys = list(params)
+    for key in keys:
+        _require_float64_array(f"params[{key!r}]", params[key])
+    analytic_grads = {}
+    for key in keys:
+        grad = grads.get("d" + key, grads.get(key))
+        if grad is None:
+            raise ValueError(f"grads has no entry 'd{key}' for params[{key!r}]")
+        grad = np.asarray(grad, dtype=np.float64)
+        if grad.shape != params[key].shape:
+            raise ValueError(f"grads['d{key}'] has shape {grad.shape} but params[{key!r}] has shape {params[key].shape}")
+        analytic_grads[key] = grad
+    rng = np.random.default_rng(seed)
+    originals = {key: params[key].copy() for key in keys}
+    results = []
+    try:
+        for _ in range(n_directions):
+            direction = {key: rng.standard_normal(params[key].shape) for key in keys}
+            norm = np.sqrt(sum(float(np.sum(d * d)) for d in direction.values()))
+            direction = {key: d / norm for key, d in direction.items()}
+            for key in keys:
+                params[key][...] = originals[key] + step * direction[key]
+            f_plus = _scalar("f", f(params))
+            for key in keys:
+                params[key][...] = originals[key] - step * direction[key]
+            f_minus = _scalar("f", f(params))
+            numeric = (f_plus - f_minus) / (2.0 * step)
+            analytic = sum(float(np.sum(analytic_grads[key] * direction[key])) for key in keys)
+            results.append(DirectionalResult(numeric, analytic, relative_error(numeric, analytic)))
+    finally:
+        for key in keys:
+            params[key][...] = originals[key]
+    return results
+
+
+def gradient_report(name, analytic, numeric, worst=3):
+    """One readable paragraph comparing an analytic gradient with a numerical one.
+
+    name:     the tensor's name, e.g. "dW1".
+    analytic: your gradient; numeric: the numerical one (same shape).
+    worst:    how many of the worst entries to list.
+    Returns a string: the relative error, the largest absolute difference,
+    and the `worst` entries by absolute difference with both values.
+    """
+    analytic = np.asarray(analytic, dtype=np.float64)
+    numeric = np.asarray(numeric, dtype=np.float64)
+    if analytic.shape != numeric.shape:
+        return f"{name}: shape {analytic.shape}, but the numerical gradient has shape {numeric.shape}"
+    difference = np.abs(analytic - numeric)
+    lines = [
+        f"{name}: relative error {relative_error(analytic, numeric):.2e}, "
+        f"max abs difference {difference.max() if difference.size else 0.0:.2e} (shape {analytic.shape})"
+    ]
+    if difference.size:
+        order = np.argsort(difference, axis=None)[::-1][:worst]
+        for flat_index in order:
+            index = np.unravel_index(flat_index, analytic.shape)
+            lines.append(
+                f"  {name}[{', '.join(str(int(i)) for i in index)}]: "
+                f"yours {analytic[index]: .6g}, numerical {numeric[index]: .6g}"
+            )
+    return "\n".join(lines)
