@@ -1,0 +1,236 @@
+"""Grade variants of an assignment with nbgrader, for the tests that prove the grading right.
+
+The unit tests build submissions from the committed notebooks and grade them
+with nbgrader's own API in a throwaway course, so what they measure is what
+an instructor's `nbgrader autograde` would give:
+
+    from tests.nbgrade_support import autograde, blank_submission, submission_with
+
+    results = autograde("01_logistic_regression", {
+        "solution": submission_with("01_logistic_regression", {}),
+        "blank": blank_submission("01_logistic_regression"),
+        "no_1_over_m": submission_with("01_logistic_regression", {"propagate": BUGGY_PROPAGATE}),
+    })
+    assert results["solution"].total == results["solution"].max_total
+    assert results["no_1_over_m"].failed == {"test_propagate_gradients", ...}
+    assert "factor of m" in results["no_1_over_m"].feedback["test_propagate_gradients"]
+
+Submissions start from the committed release notebook (what students get);
+`submission_with` fills every answer cell with the source's solution and then
+replaces the cells named in `replacements`. Hidden tests are restored by
+nbgrader at grading time, exactly as for real students.
+"""
+
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+COURSE_ROOT = Path(__file__).resolve().parents[1]
+
+# nbgrader runs `alembic` from PATH: make sure this environment's bin/ is on it.
+_BIN = str(Path(sys.executable).parent)
+if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
+
+_SOLUTION_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
+
+
+@dataclass
+class Result:
+    """The grade of one submission.
+
+    scores:   {grade_id: (points, max_points)} for every autograded test cell
+              (manually graded cells are left out: nobody graded them).
+    feedback: {grade_id: text} the error text (ename, evalue and traceback,
+              ANSI colours removed) plus printed output of each test cell.
+    problems: anything that went wrong in the grading process itself
+              (not a student error): should always be empty.
+    """
+
+    scores: dict = field(default_factory=dict)
+    feedback: dict = field(default_factory=dict)
+    problems: list = field(default_factory=list)
+
+    @property
+    def total(self):
+        return sum(points for points, _ in self.scores.values())
+
+    @property
+    def max_total(self):
+        return sum(max_points for _, max_points in self.scores.values())
+
+    @property
+    def failed(self):
+        """The grade_ids of the test cells that did not get full points."""
+        return {grade_id for grade_id, (points, max_points) in self.scores.items() if points < max_points}
+
+
+def _cells_by_grade_id(notebook):
+    return {
+        cell.metadata["nbgrader"]["grade_id"]: cell
+        for cell in notebook.cells
+        if "nbgrader" in cell.metadata and "grade_id" in cell.metadata["nbgrader"]
+    }
+
+
+def notebook_path(folder, assignment):
+    """The single notebook of `assignment` in `folder` ("source" or "release")."""
+    paths = sorted((COURSE_ROOT / folder / assignment).glob("*.ipynb"))
+    if len(paths) != 1:
+        raise FileNotFoundError(f"expected one notebook in {folder}/{assignment}/, found {[p.name for p in paths]}")
+    return paths[0]
+
+
+def solution_code(assignment):
+    """{grade_id: source} of every answer cell in the instructor's version, solution markers removed."""
+    source = nbformat.read(notebook_path("source", assignment), as_version=4)
+    return {
+        grade_id: _SOLUTION_MARKER.sub("", cell.source)
+        for grade_id, cell in _cells_by_grade_id(source).items()
+        if cell.metadata["nbgrader"].get("solution")
+    }
+
+
+def blank_submission(assignment):
+    """The release notebook exactly as a student receives it."""
+    return nbformat.read(notebook_path("release", assignment), as_version=4)
+
+
+def submission_with(assignment, replacements, fill_solutions=True):
+    """The release notebook with answer cells filled in.
+
+    replacements:   {grade_id: source} for the answer cells to set (typically one buggy answer).
+    fill_solutions: first fill every answer cell with the source's solution.
+    """
+    notebook = blank_submission(assignment)
+    cells = _cells_by_grade_id(notebook)
+    unknown = set(replacements) - set(cells)
+    if unknown:
+        raise KeyError(f"{assignment} has no cells with grade_id {sorted(unknown)}; it has {sorted(cells)}")
+    if fill_solutions:
+        for grade_id, code in solution_code(assignment).items():
+            cells[grade_id].source = code
+    for grade_id, code in replacements.items():
+        cells[grade_id].source = code
+    return notebook
+
+
+def _write_config(course):
+    (course / "nbgrader_config.py").write_text(
+        "c = get_config()\n"
+        f"c.CourseDirectory.root = {str(course)!r}\n"
+        "c.Execute.timeout = 300\n"
+        "c.ExecutePreprocessor.timeout = 300\n"
+    )
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _cell_text(cell):
+    parts = []
+    for output in cell.get("outputs", []):
+        if output.output_type == "stream":
+            parts.append(output.text)
+        elif output.output_type == "error":
+            parts.append(f"{output.ename}: {output.evalue}")
+            parts.extend(output.traceback)
+        elif "data" in output and "text/plain" in output.data:
+            parts.append(output.data["text/plain"])
+    return _ANSI.sub("", "\n".join(parts))
+
+
+def autograde(assignment, submissions, keep_dir=None):
+    """Grade several submissions of one assignment with nbgrader's API.
+
+    assignment:  e.g. "01_logistic_regression" (source/ and release/ must hold it).
+    submissions: {student_id: notebook} (nbformat NotebookNodes).
+    keep_dir:    a folder to build the course in (kept afterwards, for debugging);
+                 default: a temporary folder, removed at the end.
+    Returns {student_id: Result}.
+    """
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.api import Gradebook
+    from traitlets.config import Config
+
+    workdir = Path(keep_dir) if keep_dir else Path(tempfile.mkdtemp(prefix="nbgrade-"))
+    try:
+        course = workdir / "course"
+        if course.exists():
+            shutil.rmtree(course)
+        shutil.copytree(COURSE_ROOT / "source" / assignment, course / "source" / assignment)
+        for extra in ("ipynb_checkpoints", ".ipynb_checkpoints"):
+            shutil.rmtree(course / "source" / assignment / extra, ignore_errors=True)
+        _write_config(course)
+        config = Config()
+        config.CourseDirectory.root = str(course)
+        config.Execute.timeout = 300
+        config.ExecutePreprocessor.timeout = 300
+        api = NbGraderAPI(config=config)
+        generated = api.generate_assignment(assignment)
+        if not generated["success"]:
+            raise RuntimeError(f"nbgrader generate_assignment {assignment} failed:\n{generated['log']}{generated.get('error', '')}")
+        notebook_name = notebook_path("source", assignment).name
+        for student_id, notebook in submissions.items():
+            target = course / "submitted" / student_id / assignment / notebook_name
+            target.parent.mkdir(parents=True)
+            nbformat.write(notebook, target)
+        logs = {}
+        for student_id in submissions:
+            outcome = api.autograde(assignment, student_id)
+            logs[student_id] = outcome
+        results = {}
+        with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+            for student_id in submissions:
+                result = Result()
+                outcome = logs[student_id]
+                if not outcome["success"]:
+                    result.problems.append(f"autograde failed: {outcome.get('error', '')}\n{outcome['log']}")
+                    results[student_id] = result
+                    continue
+                graded = nbformat.read(course / "autograded" / student_id / assignment / notebook_name, as_version=4)
+                graded_cells = _cells_by_grade_id(graded)
+                submission = gradebook.find_submission_notebook(notebook_name[: -len(".ipynb")], assignment, student_id)
+                for grade in submission.grades:
+                    cell = graded_cells.get(grade.name)
+                    if cell is not None and cell.metadata["nbgrader"].get("solution"):
+                        continue  # an answer cell with points is graded by hand
+                    if cell is None:
+                        result.problems.append(f"graded cell {grade.name} is missing from the autograded notebook")
+                        continue
+                    if any(output.output_type == "execute_result" for output in cell.get("outputs", [])):
+                        result.problems.append(
+                            f"test cell {grade.name} ends in an expression with a value: nbgrader reads that "
+                            "as partial credit; end the cell with a statement"
+                        )
+                    result.scores[grade.name] = (float(grade.auto_score or 0.0), float(grade.max_score))
+                    result.feedback[grade.name] = _cell_text(cell)
+                results[student_id] = result
+        return results
+    finally:
+        if not keep_dir:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def describe(results):
+    """A readable summary of autograde results, for assertion messages."""
+    lines = []
+    for student_id, result in results.items():
+        lines.append(f"{student_id}: {result.total:g}/{result.max_total:g}, failed {sorted(result.failed)}")
+        lines.extend(f"  problem: {problem}" for problem in result.problems)
+    return "\n".join(lines)
+
+
+def dump(results, path):
+    """Write results as JSON (scores and feedback) to `path`, for debugging a failing test."""
+    Path(path).write_text(json.dumps(
+        {sid: {"scores": r.scores, "feedback": r.feedback, "problems": r.problems} for sid, r in results.items()},
+        indent=1,
+    ))
