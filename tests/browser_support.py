@@ -1,0 +1,308 @@
+"""JupyterLab in headless Chromium, for the tests that click through the course as a student does.
+
+`lab_server()` starts the same JupyterLab that `make lab` starts (same
+command, from the course root, on 127.0.0.1) with a free port, a token,
+throwaway user settings (autosave off, so no lesson is rewritten; the
+default kernel starts without a dialog; every cell rendered) and
+throwaway workspaces. It stops the server's whole process group on exit,
+also when a test fails.
+
+`browser()` launches Debian's Chromium through Playwright. Never run
+`playwright install`: it downloads a browser, which this project never does.
+"""
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+COURSE_ROOT = Path(__file__).resolve().parents[1]
+BUILD_DIR = COURSE_ROOT / "build" / "browser"
+CHROMIUM = os.environ.get("BACKPROP_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+#: User settings for the test server: (plugin path, settings).
+LAB_SETTINGS = {
+    "@jupyterlab/notebook-extension/tracker": {"autoStartDefaultKernel": True, "windowingMode": "none"},
+    "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
+    "@jupyterlab/apputils-extension/notification": {"checkForUpdates": False, "fetchNews": "false"},
+}
+
+
+def why_no_browser():
+    """None if Chromium and Playwright are usable here, else the reason why not."""
+    if not Path(CHROMIUM).exists():
+        return f"Chromium is not installed at {CHROMIUM} (Debian: apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError as error:
+        return f"Playwright for Python is not installed ({error}); pip install -e '.[dev]'"
+    return None
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def lab_command(port, token, settings_dir, workspaces_dir):
+    """The `make lab` command, plus what a headless test needs."""
+    command = [
+        sys.executable, "-m", "jupyter", "lab",
+        "--ip=127.0.0.1", f"--port={port}", f"--ServerApp.root_dir={COURSE_ROOT}",
+        "--no-browser", f"--IdentityProvider.token={token}",
+        f"--LabApp.user_settings_dir={settings_dir}", f"--LabApp.workspaces_dir={workspaces_dir}",
+        "--ServerApp.port_retries=0",
+    ]
+    if os.geteuid() == 0:
+        command.append("--allow-root")
+    return command
+
+
+class LabServer:
+    def __init__(self, url, token, process, log_path):
+        self.url = url
+        self.token = token
+        self.process = process
+        self.log_path = log_path
+
+    def page_url(self, relative_path):
+        return f"{self.url}/lab/tree/{relative_path}?token={self.token}&reset"
+
+    def log_tail(self, lines=40):
+        try:
+            return "\n".join(Path(self.log_path).read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def shutdown_kernels(self):
+        """Ask the server to shut every kernel down (best effort)."""
+        try:
+            request = urllib.request.Request(f"{self.url}/api/kernels?token={self.token}")
+            with urllib.request.urlopen(request, timeout=10) as response:
+                kernels = json.load(response)
+            for kernel in kernels:
+                delete = urllib.request.Request(f"{self.url}/api/kernels/{kernel['id']}?token={self.token}", method="DELETE")
+                urllib.request.urlopen(delete, timeout=10).close()
+        except OSError:
+            pass
+
+
+@contextlib.contextmanager
+def lab_server(startup_timeout=120):
+    """Run JupyterLab from the course root; yield a LabServer; stop every process it started."""
+    scratch = Path(tempfile.mkdtemp(prefix="lab-test-"))
+    settings_dir = scratch / "settings"
+    for plugin, values in LAB_SETTINGS.items():
+        target = settings_dir / f"{plugin}.jupyterlab-settings"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(values))
+    port, token = free_port(), os.urandom(16).hex()
+    log_path = scratch / "lab.log"
+    env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            lab_command(port, token, settings_dir, scratch / "workspaces"),
+            cwd=COURSE_ROOT, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+        )
+    server = LabServer(f"http://127.0.0.1:{port}", token, process, log_path)
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"JupyterLab exited with code {process.returncode}:\n{server.log_tail()}")
+            try:
+                with urllib.request.urlopen(f"{server.url}/api/status?token={token}", timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"JupyterLab did not answer within {startup_timeout} s:\n{server.log_tail()}")
+            time.sleep(0.5)
+        yield server
+    finally:
+        server.shutdown_kernels()
+        _stop_process_group(process)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _stop_process_group(process, grace=10):
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            pass
+    # Kernels are in the same session (process group) unless they left it: end them all.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(grace)
+
+
+@contextlib.contextmanager
+def browser():
+    """A headless Debian Chromium driven by Playwright; yields a Playwright Browser."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+# ---- driving a notebook page -------------------------------------------------------------------
+
+_ERROR_LINE = re.compile(r"^\s*(Traceback \(most recent call last\)|[A-Za-z_.]*(Error|Exception)\b.*Traceback)", re.MULTILINE)
+_WIDGET_FALLBACK = re.compile(r"^(interactive|[A-Z][A-Za-z]*(Slider|Dropdown|Box|Button|Output|Text|Checkbox|Play|ToggleButtons))\(")
+
+
+def open_notebook(page, server, relative_path, timeout_ms=120_000):
+    """Open a notebook and wait until its kernel is idle."""
+    page.goto(server.page_url(relative_path), timeout=timeout_ms)
+    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=timeout_ms)
+    wait_for_idle_kernel(page, timeout_ms)
+
+
+def wait_for_idle_kernel(page, timeout_ms=120_000):
+    page.wait_for_function(
+        """() => {
+            const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+            if (!panel) return false;
+            const status = document.querySelector('.jp-Notebook-ExecutionIndicator');
+            if (status && status.getAttribute('data-status')) return status.getAttribute('data-status') === 'idle';
+            const label = panel.querySelector('.jp-Toolbar-kernelStatus, .jp-KernelStatus');
+            return !label || /idle/i.test(label.getAttribute('title') || label.textContent || 'idle');
+        }""",
+        timeout=timeout_ms,
+    )
+
+
+def run_all(page):
+    """Run every cell through the menu command 'Run All Cells'."""
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).first.click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).first.click()
+
+
+def wait_until_all_cells_ran(page, timeout_ms=300_000, stop_on_error=False):
+    """Wait until no code cell is queued or running; with stop_on_error, also accept a halted run."""
+    page.wait_for_function(
+        """(stopOnError) => {
+            const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputArea-prompt')]
+                .map(p => p.textContent.trim());
+            if (prompts.length === 0) return false;
+            if (prompts.some(t => t.includes('*'))) return false;
+            const ran = prompts.filter(t => /\\[\\d+\\]/.test(t)).length;
+            if (stopOnError) return ran > 0;
+            return ran === prompts.length;
+        }""",
+        arg=stop_on_error,
+        timeout=timeout_ms,
+    )
+    wait_for_idle_kernel(page, timeout_ms)
+
+
+def output_texts(page):
+    """The text of every output area, in order."""
+    return page.eval_on_selector_all(".jp-Notebook .jp-OutputArea-output", "nodes => nodes.map(n => n.innerText)")
+
+
+def error_outputs(page):
+    """The texts of outputs that are Python errors (tracebacks), ignoring warnings."""
+    texts = page.eval_on_selector_all(
+        ".jp-Notebook .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']",
+        "nodes => nodes.map(n => n.innerText)",
+    )
+    return [text for text in texts if "Traceback" in text or re.search(r"^\w*(Error|Exception):", text, re.MULTILINE)]
+
+
+def unrendered_figures(page):
+    """Outputs that show a figure's repr instead of the figure."""
+    return [text for text in output_texts(page) if re.match(r"^\s*<Figure size", text)]
+
+
+def widget_fallbacks(page):
+    """Outputs that show a widget's text fallback instead of the widget."""
+    return [text for text in output_texts(page) if _WIDGET_FALLBACK.match(text.strip())]
+
+
+def count(page, selector):
+    return page.locator(selector).count()
+
+
+WIDGET_STATE_JS = """(cell) => {
+    const parts = [];
+    cell.querySelectorAll('.jp-OutputArea-output img').forEach(img => parts.push(img.getAttribute('src')));
+    cell.querySelectorAll('.widget-output, .widget-html-content, .widget-label, .widget-text, pre')
+        .forEach(n => { if (!n.closest('.widget-readout')) parts.push(n.innerText); });
+    return parts.join('\\n');
+}"""
+
+
+def move_first_control(page, timeout_ms=60_000):
+    """Move the first slider (or dropdown) of the notebook; return (before, after) of its cell's outputs.
+
+    Raises AssertionError if the notebook has no control or nothing changed.
+    """
+    slider = page.locator(".jp-Notebook .widget-slider .noUi-handle").first
+    dropdown = page.locator(".jp-Notebook .widget-dropdown select").first
+    if slider.count():
+        cell = page.locator(".jp-Notebook .jp-Cell", has=page.locator(".widget-slider")).first
+        before = cell.evaluate(WIDGET_STATE_JS)
+        slider.scroll_into_view_if_needed()
+        slider.focus()
+        for _ in range(3):
+            page.keyboard.press("ArrowRight")
+            page.wait_for_timeout(150)
+    elif dropdown.count():
+        cell = page.locator(".jp-Notebook .jp-Cell", has=page.locator(".widget-dropdown")).first
+        before = cell.evaluate(WIDGET_STATE_JS)
+        options = dropdown.evaluate("s => [...s.options].map(o => o.value)")
+        current = dropdown.evaluate("s => s.value")
+        dropdown.select_option(next(o for o in options if o != current))
+    else:
+        raise AssertionError("no slider or dropdown found in the notebook")
+    deadline = time.monotonic() + timeout_ms / 1000
+    after = before
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+        after = cell.evaluate(WIDGET_STATE_JS)
+        if after != before:
+            break
+    return before, after
+
+
+def screenshot(page, name):
+    BUILD_DIR.mkdir(parents=True, exist_ok=True)
+    path = BUILD_DIR / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path
+
+
+def validate(page, timeout_ms=300_000):
+    """Press nbgrader's Validate button; return (success, dialog text)."""
+    page.locator(".validate-button").first.click()
+    page.wait_for_selector(".validation-success, .validation-failed, .jp-Dialog:has-text('error running the validate')",
+                           timeout=timeout_ms)
+    dialog = page.locator(".jp-Dialog").last
+    text = dialog.inner_text()
+    success = page.locator(".validation-success").count() > 0
+    dialog.locator("button", has_text="Ok").first.click()
+    return success, text
