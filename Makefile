@@ -24,8 +24,10 @@ $(STAMP): pyproject.toml
 lab: $(STAMP)
 	$(RUN) $(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --ServerApp.root_dir="$(CURDIR)" $(ROOT_FLAG)
 
+# The unit and end-to-end tests, plus every lesson and every instructor
+# (solution) notebook executed top to bottom with nbval.
 test: $(STAMP)
-	$(RUN) $(BIN)/python -m pytest
+	$(RUN) $(BIN)/python -m pytest tests notebooks source --nbval-lax --nbval-cell-timeout=300 --ignore=tests/fixtures
 
 release: $(STAMP)
 	$(RUN) $(BIN)/python -m autograder release
