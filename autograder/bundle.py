@@ -1,0 +1,238 @@
+"""`python -m autograder bundle [--to DIR]`: the course as students receive it.
+
+The bundle holds the release versions of every assignment, the lessons,
+`utils` as an installable package of its own, a student README, a conda
+environment.yml and a student nbgrader_config.py (so *Validate* works).
+It holds nothing of the instructor's: no source/, no autograder/, no
+gradebook, no solution or hidden-test text, no stored outputs.
+
+`build_bundle` refuses to finish (BundleError) when a file it would ship
+breaks one of those rules, naming the file and the rule.
+"""
+
+import argparse
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+
+COURSE_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_TARGET = COURSE_ROOT / "build" / "student_bundle"
+
+#: Text that must never appear in a shipped file.
+FORBIDDEN_TEXT = (
+    "### BEGIN SOLUTION", "### END SOLUTION", "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS",
+    "BEGIN MARK SCHEME",
+)
+#: A shipped file must not import the instructor's package (students do not have it).
+IMPORTS_AUTOGRADER = re.compile(r"^\s*(from\s+autograder\b|import\s+autograder\b)", re.MULTILINE)
+#: Names that must never appear as a path component of a shipped file.
+FORBIDDEN_PARTS = ("source", "autograder", "submitted", "autograded", "feedback", "gradebook.db", ".ipynb_checkpoints", "__pycache__")
+
+STUDENT_DEPENDENCIES = ("numpy", "jupyterlab", "nbgrader", "matplotlib", "ipywidgets", "tqdm")
+
+
+class BundleError(Exception):
+    """The bundle would ship something a student must not receive."""
+
+
+def _project_dependencies():
+    """The pinned requirement strings of pyproject.toml, for the student packages only."""
+    import tomllib
+
+    project = tomllib.loads((COURSE_ROOT / "pyproject.toml").read_text())["project"]
+    wanted = []
+    for requirement in project["dependencies"]:
+        name = re.split(r"[<>=~!\s\[]", requirement, maxsplit=1)[0].lower()
+        if name in STUDENT_DEPENDENCIES:
+            wanted.append(requirement)
+    return wanted
+
+
+def _student_pyproject(dependencies):
+    listed = "\n".join(f'    "{requirement}",' for requirement in dependencies)
+    return f'''[build-system]
+requires = ["setuptools>=68", "wheel"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "backprop-derived-utils"
+version = "0.1.0"
+description = "Backprop, derived: the building blocks and feedback checks the course's notebooks use."
+requires-python = ">=3.11"
+dependencies = [
+{listed}
+]
+
+[tool.setuptools]
+packages = ["utils", "utils.data"]
+
+[tool.setuptools.package-data]
+"utils.data" = ["*.npz", "*.md"]
+'''
+
+
+def _student_environment(dependencies):
+    lines = [
+        "# conda env create -f environment.yml && conda activate backprop-derived",
+        "name: backprop-derived",
+        "channels:",
+        "  - conda-forge",
+        "dependencies:",
+        "  - python=3.11",
+        "  - pip",
+    ]
+    for requirement in dependencies:
+        lines.append(f"  - {requirement.replace('==', '=')}")
+    lines += ["  - pip:", "      - -e ."]
+    return "\n".join(lines) + "\n"
+
+
+STUDENT_CONFIG = '''"""nbgrader configuration for students: lets JupyterLab's Validate button find the course."""
+
+import os
+
+c = get_config()  # noqa: F821
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+c.Execute.timeout = 120
+'''
+
+
+def _student_readme(assignments, lessons):
+    unit_rows = "\n".join(
+        f"| {index} | `notebooks/{lesson}` | `release/{assignment}/` |"
+        for index, (lesson, assignment) in enumerate(zip(lessons, assignments), start=1)
+    )
+    return f"""# Backprop, derived: student edition
+
+You will derive backpropagation one step at a time, check every formula
+numerically, and then write the code yourself in graded assignments.
+
+## Install (one command)
+
+With Python 3.11 or newer, in this folder:
+
+```bash
+python -m venv .venv && .venv/bin/pip install .
+```
+
+(or with conda: `conda env create -f environment.yml && conda activate backprop-derived`).
+
+## Work through the course
+
+```bash
+.venv/bin/jupyter lab
+```
+
+Work through the units in order. For each unit, first read and run the
+lesson in `notebooks/`, then open the assignment in `release/`:
+
+| unit | lesson | assignment |
+| --- | --- | --- |
+{unit_rows}
+
+In an assignment, write your code where it says `# YOUR CODE HERE` (delete
+the `raise NotImplementedError()` line) and your derivations where it says
+`YOUR ANSWER HERE`. Run the test cell under each answer: when something is
+off, the message says what was expected, what you gave, and the most likely
+reason. When you are done, press **Validate** in the notebook's toolbar: it
+runs the whole notebook from a fresh kernel and lists every test that still
+fails. Some tests are hidden and only run when your instructor grades.
+
+## Notation
+
+Examples are columns: `X` is `(n_x, m)`, `A[l]` is `(n_l, m)`, `W[l]` is
+`(n_l, n_(l-1))`, `b[l]` is `(n_l, 1)`. `dX` means dJ/dX and has the shape of
+`X`. The loss `L` is one value per example, shape `(1, m)`; the cost `J` is
+their average, a float.
+
+## What `utils` gives you
+
+Activations and their derivatives, forward passes, losses and costs,
+numerical gradient checks, data sets and plots: building blocks, never the
+answer to an assignment. `python -c "import utils; help(utils)"` lists them.
+"""
+
+
+def _check_notebook(path, notebook):
+    problems = []
+    for index, cell in enumerate(notebook.get("cells", [])):
+        if cell.get("cell_type") == "code" and cell.get("outputs"):
+            problems.append(f"{path}: cell {index} has stored outputs")
+    return problems
+
+
+def audit(bundle_dir):
+    """Every rule the bundle must keep, checked on the files in `bundle_dir`; returns a list of problems."""
+    bundle_dir = Path(bundle_dir)
+    problems = []
+    for path in sorted(bundle_dir.rglob("*")):
+        relative = path.relative_to(bundle_dir)
+        if any(part in FORBIDDEN_PARTS for part in relative.parts):
+            problems.append(f"{relative}: instructor material must not be shipped")
+            continue
+        if not path.is_file() or path.suffix in (".npz", ".png"):
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        problems += [f"{relative}: contains {marker!r}" for marker in FORBIDDEN_TEXT if marker in text]
+        if IMPORTS_AUTOGRADER.search(text):
+            problems.append(f"{relative}: imports autograder, which students do not have")
+        if path.suffix == ".ipynb":
+            problems += _check_notebook(relative, json.loads(text))
+    return problems
+
+
+def build_bundle(target=DEFAULT_TARGET, course_root=COURSE_ROOT):
+    """Build the student bundle in `target` (replaced if it exists); return its path.
+
+    Raises BundleError naming every file that breaks a rule.
+    """
+    target, course_root = Path(target), Path(course_root)
+    if target.resolve() == course_root.resolve() or course_root.resolve() in target.resolve().parents and target.name in ("", "."):
+        raise BundleError(f"refusing to build the bundle into {target}")
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
+    shutil.copytree(course_root / "utils", target / "utils", ignore=ignore)
+    assignments = sorted({p.parent.name for p in (course_root / "release").glob("*/*.ipynb")})
+    (target / "release").mkdir()
+    for assignment in assignments:
+        shutil.copytree(course_root / "release" / assignment, target / "release" / assignment, ignore=ignore)
+    lessons = sorted(p.name for p in (course_root / "notebooks").glob("*.ipynb"))
+    (target / "notebooks").mkdir()
+    for lesson in lessons:
+        shutil.copyfile(course_root / "notebooks" / lesson, target / "notebooks" / lesson)
+    dependencies = _project_dependencies()
+    (target / "pyproject.toml").write_text(_student_pyproject(dependencies))
+    (target / "environment.yml").write_text(_student_environment(dependencies))
+    (target / "nbgrader_config.py").write_text(STUDENT_CONFIG)
+    (target / "README.md").write_text(_student_readme(assignments, lessons))
+    problems = audit(target)
+    if problems:
+        raise BundleError("the student bundle would ship instructor material:\n  " + "\n  ".join(problems))
+    return target
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder bundle",
+        description="Build the student course: release/, notebooks/, utils as its own package, a student README. "
+        "No source/, no autograder/, no solutions.",
+    )
+    parser.add_argument("--to", type=Path, default=DEFAULT_TARGET, metavar="DIR",
+                        help=f"where to build it (replaced if present; default: {DEFAULT_TARGET.relative_to(COURSE_ROOT)})")
+    args = parser.parse_args(argv)
+    try:
+        path = build_bundle(args.to)
+    except BundleError as error:
+        print(f"bundle: {error}", file=sys.stderr)
+        return 1
+    files = sum(1 for p in path.rglob("*") if p.is_file())
+    print(f"student bundle: {path} ({files} files). Zip it, push it as its own repository, or release it through nbgrader's exchange.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
