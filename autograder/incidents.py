@@ -1,0 +1,56 @@
+"""What went wrong while grading one submission, in a form that can be stored and shown.
+
+An incident is anything an instructor should know about a submission that is
+not simply a failed test: a deleted or duplicated cell, an edited test cell,
+a kernel that died or ran out of time. Incidents never stop a batch; they are
+recorded with the submission's state (autograder.state) and shown in the
+feedback and the class report.
+"""
+
+from dataclasses import asdict, dataclass
+
+#: Incident kinds, so reports can count them. Free text goes in `message`.
+KINDS = (
+    "unreadable",         # the file is not a notebook (the message names the position)
+    "unknown_cell",       # a grade_id the instructor's version does not have
+    "duplicated_cell",    # the same grade_id more than once (copy-pasted or split cell)
+    "stripped_metadata",  # a cell lost its nbgrader metadata and was matched by content
+    "missing_cell",       # a graded or locked cell was deleted; restored from the source
+    "missing_answer",     # an answer cell was deleted and could not be matched
+    "edited_cell",        # a locked cell (test, instructions) was edited; replaced
+    "changed_metadata",   # cell type, points or locked flag changed by the student
+    "missing_notebook",   # a notebook of the assignment was not submitted
+    "timeout",            # a cell ran past the per-cell time limit
+    "wall_clock",         # the submission ran past its total time limit
+    "kernel_died",        # the kernel process died (crash, os._exit, signal, out of memory)
+    "kernel_unresponsive",  # the kernel ignored an interrupt and was killed
+    "kernel_start",       # a kernel could not be started (a grader problem, retried on rerun)
+    "not_sandboxed",      # the submission ran without the full sandbox (issue 10 fills this in)
+)
+
+
+@dataclass(frozen=True)
+class Incident:
+    """One thing that happened to a submission.
+
+    kind:    one of KINDS.
+    message: a sentence for the instructor (and the student's feedback).
+    cell:    the grade_id (or "cell <index>") it concerns, or None for the whole notebook.
+    notebook: the notebook name (without .ipynb) it concerns, or None.
+    """
+
+    kind: str
+    message: str
+    cell: str | None = None
+    notebook: str | None = None
+
+    def to_json(self):
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data):
+        return cls(**data)
+
+    def __str__(self):
+        where = "/".join(part for part in (self.notebook, self.cell) if part)
+        return f"[{self.kind}] {where + ': ' if where else ''}{self.message}"
