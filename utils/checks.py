@@ -211,7 +211,7 @@ def _type_hint(value, expected_type):
         return "a comparison gives True/False; return the number itself."
     if issubclass(kind, tuple) and expected_type is not tuple:
         return "the function returns several values; check only the one asked for."
-    return f"return {_type_description(expected_type)}."
+    return f"the function returns something else; it should return {_type_description(expected_type)}."
 
 
 def check_type(name, value, expected_type, *, length=None):
@@ -657,12 +657,13 @@ def activation_suspects(dA, Z, activation, other_Z=None):
     function = _activation_function(activation)
     derivative = _activation_derivative(activation)
     suspects = {}
-    if activation != "linear":
-        suspects[f"{activation}(Z) was used where its derivative {activation}'(Z) belongs"] = dA * function(Z)
-        suspects[f"the factor {activation}'(Z) was dropped: dA was passed on as dZ"] = dA.copy()
-        suspects[f"dA is missing: {activation}'(Z) alone, not multiplied by the upstream gradient dA"] = derivative(Z)
-    if activation == "sigmoid":
-        suspects["sigmoid' was evaluated at A = sigmoid(Z) instead of at Z"] = dA * derivative(function(Z))
+    if activation == "linear":
+        return suspects  # g' = 1: every mistake below gives the right answer
+    suspects[f"{activation}(Z) was used where its derivative {activation}'(Z) belongs"] = dA * function(Z)
+    suspects[f"the factor {activation}'(Z) was dropped: dA was passed on as dZ"] = dA.copy()
+    suspects[f"dA is missing: {activation}'(Z) alone, not multiplied by the upstream gradient dA"] = derivative(Z)
+    if activation in ("sigmoid", "tanh"):
+        suspects[f"{activation}' was evaluated at A = {activation}(Z) instead of at Z"] = dA * derivative(function(Z))
     if activation == "tanh":
         suspects["1 - Z**2 was used where tanh'(Z) = 1 - tanh(Z)**2 belongs"] = dA * (1.0 - Z * Z)
     if other_Z is not None:
@@ -862,6 +863,8 @@ def check_does_not_call(func, args, forbidden, *, kwargs=None, name=None):
     Everything is restored afterwards, even when the function raises.
     """
     label = name or getattr(func, "__name__", "your function")
+    if not issubclass(type(args), (tuple, list)):
+        args = (args,)
     entries = _resolve_forbidden(forbidden)
     called = []
 
@@ -906,7 +909,7 @@ def check_does_not_call(func, args, forbidden, *, kwargs=None, name=None):
             result = run_student(func, *args, name=label, **(kwargs or {}))
         finally:
             sys.setprofile(previous_profiler)
-    except BaseException:
+    except Exception:
         if not called:
             raise
         result = None
