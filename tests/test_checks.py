@@ -30,6 +30,7 @@ from utils.checks import (
     run_student,
     separating_sizes,
     suspects_from,
+    suspects_through,
 )
 from utils.gradcheck import numerical_gradient, numerical_layer_gradient
 from utils.losses import binary_cross_entropy_loss
@@ -538,6 +539,30 @@ def test_dA_passed_where_dZ_expected_and_wrong_cache():
         assert words in message, message
 
 
+def test_dZ_passed_where_dA_expected():
+    # model_backward computes dZ_L = AL - Y, then hands it to the layer step that multiplies by sigmoid'(Z) again
+    rng = np.random.default_rng(15)
+    cache = (rng.standard_normal((N_PREV, M)), rng.standard_normal((1, N_PREV)), rng.standard_normal((1, 1)))
+    Z = cache[1] @ cache[0] + cache[2]
+    Y = (rng.random((1, M)) < 0.5).astype(np.float64)
+    dZ = numerical_layer_gradient(lambda z: binary_cross_entropy_loss(sigmoid(z), Y), Z.copy(), np.ones_like(Y))
+
+    def layer_backward_given_dZ_as_dA(dA, cache, Z):
+        return linear_backward_correct(dA * sigmoid(Z) * (1 - sigmoid(Z)), cache)
+
+    def linear_oracle_of(upstream):
+        return linear_oracle(upstream, cache)
+
+    suspects = suspects_through(
+        linear_oracle_of,
+        {"dZ was passed where dA belongs, so sigmoid'(Z) was applied twice":
+         numerical_layer_gradient(sigmoid, Z.copy(), dZ)},
+    )
+    result = run_student(layer_backward_given_dZ_as_dA, dZ, cache, Z)
+    message = message_of(check_linear, result, linear_oracle_of(dZ), suspects=suspects)
+    assert "applied twice" in message
+
+
 def test_suspects_per_tensor_form():
     A_prev, W, b, dZ = layer_inputs()
     expected = linear_oracle(dZ, (A_prev, W, b))
@@ -559,6 +584,16 @@ def test_softmax_wrong_axis_and_overflow():
         overflowing = run_student(softmax_unstable, large)
     message = message_of(check_array, "A", overflowing, softmax(large))
     assert "overflow" in message and "Subtract each column's max before exp" in message
+
+
+def test_softmax_shifted_by_the_row_max():
+    def softmax_row_shift(Z):
+        exp_z = np.exp(Z - Z.max(axis=1, keepdims=True))
+        return exp_z / exp_z.sum(axis=0, keepdims=True)
+
+    Z = np.random.default_rng(16).standard_normal((5, M))
+    message = message_of(check_array, "A", run_student(softmax_row_shift, Z), softmax(Z))
+    assert "columns that sum to 1" in message and "one number per column" in message
 
 
 def test_elementwise_star_where_matrix_product_meant():
@@ -700,6 +735,16 @@ def test_only_plain_real_float_arrays_are_accepted(value, words):
     assert words in message, message
 
 
+def test_labels_in_any_real_dtype_with_dtype_real():
+    expected = np.array([[0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 1.0]])
+    for labels in (expected.astype(int), expected.astype(bool), expected.copy()):
+        check_array("Y_prediction", labels, expected, dtype="real")
+    message = message_of(check_array, "Y_prediction", 1 - expected.astype(int), expected, dtype="real")
+    assert message.startswith("Y_prediction ")
+    assert "holds integers" in message_of(check_array, "Y_prediction", expected.astype(int), expected)
+    assert activation_suspects(np.ones((N, M)), np.ones((N, M)), "linear") == {}
+
+
 def test_check_type():
     assert check_type("grads", {"dW1": 1}, dict) == {"dW1": 1}
     assert check_type("J", 3, float) == 3
@@ -707,6 +752,7 @@ def test_check_type():
     assert "(1, 1) array" in message_of(check_type, "J", np.ones((1, 1)), float)
     assert "should hold 3 items, but it holds 2" in message_of(check_type, "result", (1, 2), tuple, length=3)
     assert "np.array" in message_of(check_type, "dW", [1.0], np.ndarray)
+    assert "Look at: the return statement." in message_of(check_type, "dW", None, np.ndarray, where="the return statement")
 
 
 def test_missing_gradient_key():

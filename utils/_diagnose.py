@@ -160,6 +160,12 @@ def probability_axis_finding(student, expected):
         return None
     columns_sum_to_one = np.allclose(student.sum(axis=0), 1.0, rtol=0, atol=1e-9)
     if columns_sum_to_one:
+        if np.all(student >= 0):
+            return Finding(
+                "has columns that sum to 1, but the probabilities in them are wrong.",
+                "the shift subtracted before exp must be one number per column (its max over axis=0, "
+                "keepdims=True); a max over axis=1 shifts entries of one column differently.",
+            )
         return None
     if np.allclose(student.sum(axis=1), 1.0, rtol=0, atol=1e-9):
         return Finding(

@@ -23,6 +23,7 @@ check_does_not_call(func, args, forbidden)      run func(*args); fail if it call
 run_student(func, *args, name=None)             call a student's function; turn shape errors into advice
 activation_suspects(dA, Z, activation, ...)     typical wrong dZ values, for `suspects=`
 suspects_from(oracle, alternatives)             an oracle evaluated at wrong inputs, for `suspects=`
+suspects_through(oracle, suspects)              wrong intermediate values carried through an oracle
 expected_under_convention(expected, convention, m)   rescale intermediate gradients for where the 1/m sits
 separating_sizes(seed, n_layers)                layer widths and m that tell mistakes apart
 require_separating_sizes(layer_dims, m)         ValueError unless the sizes tell mistakes apart
@@ -214,7 +215,7 @@ def _type_hint(value, expected_type):
     return f"the function returns something else; it should return {_type_description(expected_type)}."
 
 
-def check_type(name, value, expected_type, *, length=None):
+def check_type(name, value, expected_type, *, length=None, where=None):
     """Fail unless `value` is of `expected_type` (a type or a tuple of types); return `value`.
 
     Exact where it matters: np.ndarray means a plain ndarray (no subclass, no
@@ -222,13 +223,14 @@ def check_type(name, value, expected_type, *, length=None):
     or subclasses with a rigged __eq__; int and bool likewise. Other types
     (dict, tuple, ...) accept subclasses.
     length: for sequences, the number of items required (e.g. 3 for (dA_prev, dW, db)).
+    where:  a hint of where to look, e.g. "the return statement of linear_backward".
     """
     if not _matches_type(value, expected_type):
         finding = Finding(
             f"should be {_type_description(expected_type)}, but it is {'None' if value is None else 'a ' + _type_name(value)}.",
             _type_hint(value, expected_type),
         )
-        raise AssertionError(_message(name, finding))
+        raise AssertionError(_message(name, finding, where))
     if length is not None:
         actual = len(value) if issubclass(type(value), (tuple, list, dict)) else None
         if actual != length:
@@ -239,6 +241,7 @@ def check_type(name, value, expected_type, *, length=None):
                         f"should hold {length} items, but it holds {actual}.",
                         "check the return statement: it should return exactly the values the docstring lists.",
                     ),
+                    where,
                 )
             )
     return value
@@ -291,7 +294,9 @@ def _dtype_finding(student_dtype, expected_dtype):
     return None
 
 
-def _compare(name, student, expected, *, m, suspects, rtol, atol, where, subject="this gradient", known=None):
+def _compare(
+    name, student, expected, *, m, suspects, rtol, atol, where, subject="this gradient", known=None, dtype=None
+):
     """Outcome(status line, failure message or None) for one array (expected already an ndarray)."""
     if expected.ndim == 0 and _is_real_number(student):
         student = np.asarray(student, dtype=np.float64)
@@ -303,7 +308,10 @@ def _compare(name, student, expected, *, m, suspects, rtol, atol, where, subject
         finding = _diagnose.shape_finding(values, expected.astype(np.float64), m=m, suspects=suspects, rtol=rtol, atol=atol)
         line = _status(name, "WRONG", f"shape {shape_text(student.shape)}, expected {shape_text(expected.shape)}")
         return Outcome(line, _message(name, finding, where))
-    finding = _dtype_finding(student.dtype, expected.dtype)
+    if dtype == "real":
+        finding = None
+    else:
+        finding = _dtype_finding(student.dtype, expected.dtype if dtype is None else np.dtype(dtype))
     if finding:
         return Outcome(
             _status(name, "WRONG", f"dtype {student.dtype}, expected {expected.dtype}"), _message(name, finding, where)
@@ -344,7 +352,9 @@ def _compare(name, student, expected, *, m, suspects, rtol, atol, where, subject
     return Outcome(_status(name, "WRONG", numbers), _message(name, finding, where, detail))
 
 
-def check_array(name, student, expected, *, m=None, suspects=None, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, where=None):
+def check_array(
+    name, student, expected, *, m=None, suspects=None, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, where=None, dtype=None
+):
     """Check one array: type, then shape, then dtype, then values. Returns the student's array.
 
     name:     what to call it in messages, e.g. "dW1".
@@ -357,10 +367,13 @@ def check_array(name, student, expected, *, m=None, suspects=None, rtol=DEFAULT_
               relative error (utils.gradcheck.relative_error) of at most rtol.
               Against a numerical gradient use NUMERICAL_RTOL, NUMERICAL_ATOL.
     where:    a hint of where to look, e.g. "the line computing dW in linear_backward".
+    dtype:    None: the dtype kind of `expected` (floats at least as precise; ints; bools);
+              "real": any real dtype (float, int or bool; e.g. 0/1 labels), compared as numbers;
+              or a numpy dtype whose kind is required.
     Prints one status line; raises AssertionError on the first problem.
     """
     outcome = _compare(
-        name, student, _expected_array(expected), m=m, suspects=suspects, rtol=rtol, atol=atol, where=where
+        name, student, _expected_array(expected), m=m, suspects=suspects, rtol=rtol, atol=atol, where=where, dtype=dtype
     )
     print(outcome.line)
     if outcome.message:
@@ -687,6 +700,15 @@ def suspects_from(oracle, alternatives):
     return {description: oracle(*args) for description, args in alternatives.items()}
 
 
+def suspects_through(oracle, suspects):
+    """{description: oracle(value)}: carry wrong intermediate values through a downstream oracle.
+
+    E.g. the gradients of a layer that each wrong dZ of activation_suspects would produce:
+    suspects_through(lambda dZ: linear_oracle(dZ, cache), activation_suspects(dA, Z, "relu")).
+    """
+    return {description: oracle(value) for description, value in suspects.items()}
+
+
 #: The oracles in utils that a graded function must not call (for check_does_not_call).
 ORACLES = (
     numerical_gradient,
@@ -695,6 +717,7 @@ ORACLES = (
     directional_check,
     activation_suspects,
     suspects_from,
+    suspects_through,
 )
 
 
