@@ -7,7 +7,8 @@ tests use it for expected values; the forward pass and losses come from
 Interface (relied on by hidden tests): init_params, model_forward,
 model_backward, cost. Shapes follow the README: A[l] is (n_l, m), W[l] is
 (n_l, n_{l-1}), b[l] is (n_l, 1); a layer cache is ((A_prev, W, b), Z).
-The 1/m sits in dW and db (the loss convention of unit 3).
+The 1/m sits in dW and db (the loss convention of unit 3): dW and db are
+dJ/dW and dJ/db, while dA is per example (m times dJ/dA); see model_backward.
 """
 
 import numpy as np
@@ -36,8 +37,8 @@ def cost(AL, Y, output):
 
 
 def _targets(Y, AL, output):
-    Y = np.asarray(Y)
-    if output == "softmax" and Y.shape != AL.shape:
+    """Y as float64 of the shape of AL; softmax also takes class indices (m,) or (1, m)."""
+    if output == "softmax" and np.shape(Y) != AL.shape:
         return one_hot(Y, AL.shape[0])
     Y = as_float_array("Y", Y, ndim=2)
     if Y.shape != AL.shape:
@@ -45,15 +46,29 @@ def _targets(Y, AL, output):
     return Y
 
 
+def _hidden_derivative_times(dA, Z, hidden):
+    """dA * g'(Z) for the hidden activation; relu multiplies by the mask Z > 0 directly."""
+    if hidden == "relu":
+        return dA * (Z > 0)  # relu'(Z) is 1 where Z > 0 and 0 elsewhere (0 at Z = 0)
+    return dA * derivative(hidden)(Z)
+
+
 def model_backward(AL, Y, caches, hidden="relu", output="sigmoid"):
-    """Gradients of J = mean per-example loss for every layer.
+    """Gradients for every layer, with the 1/m of the cost in dW and db.
 
     AL: (n_L, m) output of model_forward; Y: targets of the shape of AL
     (softmax also accepts class indices); caches: from model_forward.
-    Returns {"dA0": (n_x, m), ..., "dW1": (n_1, n_x), "db1": (n_1, 1), ...}.
-    The output layer uses dZ = AL - Y, which holds for sigmoid with binary
-    cross-entropy, softmax with categorical cross-entropy and a linear output
-    with squared error without the 1/2 (there dZ = 2 (AL - Y)).
+    Returns {"dA0": (n_x, m), ..., "dW1": (n_1, n_x), "db1": (n_1, 1), ...}:
+
+    * dW{l}, db{l} are dJ/dW[l], dJ/db[l] for the cost J = (1/m) sum_i L(i).
+    * dA{l} (l = 0 .. L-1) follow the per-example convention of unit 3:
+      column i is dL(i)/dA[l](i), which is m times dJ/dA[l]. The 1/m is
+      applied once, when dW and db sum over the examples.
+
+    The output layer starts from dZ = dL/dZ[L] = AL - Y, which holds for
+    sigmoid with binary cross-entropy and softmax with categorical
+    cross-entropy; a linear output with squared error (no 1/2) gives
+    dZ = 2 (AL - Y).
     """
     require_choice("hidden", hidden, HIDDEN_ACTIVATIONS)
     require_choice("output", output, OUTPUT_ACTIVATIONS)
@@ -66,8 +81,10 @@ def model_backward(AL, Y, caches, hidden="relu", output="sigmoid"):
     for layer in range(n_layers, 0, -1):
         (A_prev, W, _b), Z = caches[layer - 1]
         if layer < n_layers:
-            dZ = grads[f"dA{layer}"] * derivative(hidden)(Z)
-        grads[f"dW{layer}"] = dZ @ A_prev.T / m
+            dZ = _hidden_derivative_times(grads[f"dA{layer}"], Z, hidden)
+        dW = dZ @ A_prev.T
+        dW /= m  # in place: no second (n_l, n_{l-1}) array
+        grads[f"dW{layer}"] = dW
         grads[f"db{layer}"] = dZ.sum(axis=1, keepdims=True) / m
         grads[f"dA{layer - 1}"] = W.T @ dZ
     return grads

@@ -19,31 +19,22 @@ def sigmoid(Z):
     Z: array of any shape. Returns an array of the same shape, in (0, 1)
     (exactly 0.0 or 1.0 only where float64 cannot tell the difference).
     """
-    Z = as_float_array("Z", Z)
-    out = np.empty_like(Z)
-    positive = Z >= 0
-    out[positive] = 1.0 / (1.0 + np.exp(-Z[positive]))
-    exp_z = np.exp(Z[~positive])
-    out[~positive] = exp_z / (1.0 + exp_z)
-    return out
+    return _sigmoid(as_float_array("Z", Z))
 
 
 def relu(Z):
     """max(0, Z), elementwise. Z: any shape; returns the same shape."""
-    Z = as_float_array("Z", Z)
-    return np.maximum(Z, 0.0)
+    return _relu(as_float_array("Z", Z))
 
 
 def tanh(Z):
     """Hyperbolic tangent, elementwise. Z: any shape; returns the same shape."""
-    Z = as_float_array("Z", Z)
-    return np.tanh(Z)
+    return np.tanh(as_float_array("Z", Z))
 
 
 def identity(Z):
     """The identity (a linear output layer). Z: any shape; returns a copy."""
-    Z = as_float_array("Z", Z)
-    return Z.copy()
+    return as_float_array("Z", Z).copy()
 
 
 def softmax(Z):
@@ -53,10 +44,7 @@ def softmax(Z):
     Returns probabilities of shape (K, m); every column sums to 1. Subtracting
     each column's maximum first keeps exp() finite for logits around +-1000.
     """
-    Z = as_float_array("Z", Z, ndim=2)
-    shifted = Z - Z.max(axis=0, keepdims=True)
-    exp_z = np.exp(shifted)
-    return exp_z / exp_z.sum(axis=0, keepdims=True)
+    return _softmax(as_float_array("Z", Z, ndim=2))
 
 
 def sigmoid_derivative(Z):
@@ -81,6 +69,28 @@ def identity_derivative(Z):
     """g'(Z) for the identity: ones of the shape of Z."""
     Z = as_float_array("Z", Z)
     return np.ones_like(Z)
+
+
+# The same functions without input checks, for callers that computed Z
+# themselves from checked arrays (the forward passes): Z is a float64 ndarray.
+
+
+def _sigmoid(Z):
+    # exp(-|Z|) lies in (0, 1], so nothing overflows: for Z >= 0 this is
+    # 1 / (1 + exp(-Z)); for Z < 0 it is exp(Z) / (1 + exp(Z)), which keeps
+    # full relative precision for very negative Z.
+    exp_minus_abs = np.exp(-np.abs(Z))
+    return np.where(Z >= 0, 1.0, exp_minus_abs) / (1.0 + exp_minus_abs)
+
+
+def _relu(Z):
+    return np.maximum(Z, 0.0)
+
+
+def _softmax(Z):
+    exp_z = np.exp(Z - Z.max(axis=0, keepdims=True))
+    exp_z /= exp_z.sum(axis=0, keepdims=True)
+    return exp_z
 
 
 #: name -> activation function, for the layer forward passes.
@@ -111,3 +121,13 @@ def derivative(name):
     """The elementwise derivative g' of the activation `name` ("sigmoid", "relu", "tanh", "linear")."""
     require_choice("activation", name, DERIVATIVES)
     return DERIVATIVES[name]
+
+
+#: name -> activation without input checks (see `_sigmoid`); for utils.forward.
+UNCHECKED_ACTIVATIONS = {
+    "sigmoid": _sigmoid,
+    "relu": _relu,
+    "tanh": np.tanh,
+    "linear": np.copy,
+    "softmax": _softmax,
+}

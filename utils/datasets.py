@@ -12,6 +12,7 @@ from importlib import resources
 
 import numpy as np
 
+from utils._validate import as_float_array
 from utils.losses import one_hot
 
 
@@ -28,10 +29,13 @@ def train_test_split(X, Y, test_fraction=0.25, seed=0, stratify=True):
     one-hot Y, or the value of a binary Y) keeps its proportion in both parts.
     Returns (X_train, Y_train, X_test, Y_test).
     """
-    if not 0.0 < test_fraction < 1.0:
-        raise ValueError(f"test_fraction must lie strictly between 0 and 1, got {test_fraction}")
+    _require_fraction(test_fraction)
+    X = as_float_array("X", X, ndim=2)
+    Y = as_float_array("Y", Y, ndim=2)
     if X.shape[1] != Y.shape[1]:
-        raise ValueError(f"X has {X.shape[1]} examples (columns) but Y has {Y.shape[1]}")
+        raise ValueError(
+            f"X has {X.shape[1]} examples (columns) but Y has {Y.shape[1]}: shapes {X.shape} and {Y.shape}"
+        )
     rng = np.random.default_rng(seed)
     m = X.shape[1]
     labels = Y.argmax(axis=0) if Y.shape[0] > 1 else Y[0]
@@ -51,6 +55,12 @@ def standardize(X_train, X_test):
 
     X_train: (n_x, m_train); X_test: (n_x, m_test). Returns both, standardised.
     """
+    X_train = as_float_array("X_train", X_train, ndim=2)
+    X_test = as_float_array("X_test", X_test, ndim=2)
+    if X_train.shape[0] != X_test.shape[0]:
+        raise ValueError(
+            f"X_train and X_test must have the same number of features (rows), got shapes {X_train.shape} and {X_test.shape}"
+        )
     mean = X_train.mean(axis=1, keepdims=True)
     std = X_train.std(axis=1, keepdims=True)
     std[std == 0] = 1.0
@@ -96,14 +106,16 @@ def make_planar(m=400, seed=0, noise=0.2):
 
     Returns (X, Y): X is (2, m), Y is (1, m) of 0/1.
     """
+    _require_count("m", m, 2)
+    _require_noise(noise)
     rng = np.random.default_rng(seed)
-    per_class = m // 2
-    X = np.zeros((2, 2 * per_class))
-    Y = np.zeros((1, 2 * per_class))
-    for label in (0, 1):
-        columns = slice(label * per_class, (label + 1) * per_class)
-        angle = np.linspace(label * np.pi, (label + 1) * np.pi, per_class) + rng.normal(0, noise, per_class)
-        radius = 4.0 * np.sin(4.0 * angle) + rng.normal(0, noise, per_class)
+    X = np.zeros((2, m))
+    Y = np.zeros((1, m))
+    sizes = (m // 2, m - m // 2)
+    for label, size in enumerate(sizes):
+        columns = slice(label * sizes[0], label * sizes[0] + size)
+        angle = np.linspace(label * np.pi, (label + 1) * np.pi, size) + rng.normal(0, noise, size)
+        radius = 4.0 * np.sin(4.0 * angle) + rng.normal(0, noise, size)
         X[:, columns] = np.vstack([radius * np.sin(angle), radius * np.cos(angle)])
         Y[0, columns] = label
     order = rng.permutation(X.shape[1])
@@ -112,6 +124,8 @@ def make_planar(m=400, seed=0, noise=0.2):
 
 def make_moons(m=400, seed=0, noise=0.15):
     """Two interleaving half circles. Returns (X, Y): X is (2, m), Y is (1, m) of 0/1."""
+    _require_count("m", m, 2)
+    _require_noise(noise)
     rng = np.random.default_rng(seed)
     upper = m // 2
     lower = m - upper
@@ -133,15 +147,35 @@ def make_spirals(m=300, n_classes=3, seed=0, noise=0.2):
     Returns (X, Y, labels): X is (2, m), Y is one-hot (n_classes, m),
     labels is (m,) of class indices.
     """
+    _require_count("n_classes", n_classes, 1)
+    _require_count("m", m, 2 * n_classes)
+    _require_noise(noise)
     rng = np.random.default_rng(seed)
-    per_class = m // n_classes
     points, labels = [], []
     for label in range(n_classes):
-        radius = np.linspace(0.05, 1.0, per_class)
-        angle = np.linspace(label * 4.0, (label + 1) * 4.0, per_class) + rng.normal(0, noise, per_class)
+        size = m // n_classes + (1 if label < m % n_classes else 0)  # the sizes add up to m
+        radius = np.linspace(0.05, 1.0, size)
+        angle = np.linspace(label * 4.0, (label + 1) * 4.0, size) + rng.normal(0, noise, size)
         points.append(np.vstack([radius * np.sin(angle), radius * np.cos(angle)]))
-        labels.append(np.full(per_class, label))
+        labels.append(np.full(size, label))
     X = np.hstack(points)
     labels = np.concatenate(labels)
     order = rng.permutation(labels.size)
     return X[:, order], one_hot(labels[order], n_classes), labels[order]
+
+
+def _require_fraction(test_fraction):
+    if isinstance(test_fraction, (bool, np.bool_)) or not isinstance(test_fraction, (int, float, np.integer, np.floating)) \
+            or not 0.0 < test_fraction < 1.0:
+        raise ValueError(f"test_fraction must lie strictly between 0 and 1, got {test_fraction!r}")
+
+
+def _require_count(name, value, minimum):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an integer of at least {minimum}, got {value!r}")
+
+
+def _require_noise(noise):
+    if isinstance(noise, (bool, np.bool_)) or not isinstance(noise, (int, float, np.integer, np.floating)) \
+            or not 0.0 <= noise < np.inf:
+        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")

@@ -8,7 +8,7 @@ what the assignments ask you to write, so they are not in `utils`.
 """
 
 from utils._validate import as_float_array, require_choice, require_shape
-from utils.activations import activation
+from utils.activations import UNCHECKED_ACTIVATIONS, activation
 
 HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 OUTPUT_ACTIVATIONS = ("sigmoid", "softmax", "linear")
@@ -26,14 +26,8 @@ def linear_forward(A_prev, W, b):
     A_prev = as_float_array("A_prev", A_prev, ndim=2)
     W = as_float_array("W", W, ndim=2)
     b = as_float_array("b", b, ndim=2)
-    if W.shape[1] != A_prev.shape[0]:
-        raise ValueError(
-            f"W has shape {W.shape} but A_prev has shape {A_prev.shape}: "
-            f"W needs as many columns ({W.shape[1]}) as A_prev has rows ({A_prev.shape[0]})"
-        )
-    require_shape("b", b, (W.shape[0], 1))
-    Z = W @ A_prev + b
-    return Z, (A_prev, W, b)
+    _require_compatible("W", W, "b", b, "A_prev", A_prev)
+    return _linear(A_prev, W, b), (A_prev, W, b)
 
 
 def linear_activation_forward(A_prev, W, b, activation_name):
@@ -44,9 +38,9 @@ def linear_activation_forward(A_prev, W, b, activation_name):
     Returns (A, cache) with A of shape (n, m) and
     cache = (linear_cache, Z), linear_cache = (A_prev, W, b).
     """
-    g = activation(activation_name)
+    activation(activation_name)  # ValueError for an unknown name
     Z, linear_cache = linear_forward(A_prev, W, b)
-    return g(Z), (linear_cache, Z)
+    return UNCHECKED_ACTIVATIONS[activation_name](Z), (linear_cache, Z)
 
 
 def model_forward(X, params, hidden="relu", output="sigmoid"):
@@ -62,12 +56,28 @@ def model_forward(X, params, hidden="relu", output="sigmoid"):
     require_choice("hidden", hidden, HIDDEN_ACTIVATIONS)
     require_choice("output", output, OUTPUT_ACTIVATIONS)
     n_layers = count_layers(params)
-    A = as_float_array("X", X, ndim=2)
-    caches = []
+    X = as_float_array("X", X, ndim=2)
+    # Check every array once, up front; the loop below then runs on checked arrays.
+    layers = []
+    n_prev, prev_name = X.shape[0], "X"
     for layer in range(1, n_layers + 1):
-        name = output if layer == n_layers else hidden
-        A, cache = linear_activation_forward(A, params[f"W{layer}"], params[f"b{layer}"], name)
-        caches.append(cache)
+        W = as_float_array(f"params['W{layer}']", params[f"W{layer}"], ndim=2)
+        b = as_float_array(f"params['b{layer}']", params[f"b{layer}"], ndim=2)
+        if W.shape[1] != n_prev:
+            raise ValueError(
+                f"params['W{layer}'] has shape {W.shape} but {prev_name} has {n_prev} rows: "
+                f"W{layer} needs shape (n_{layer}, {n_prev})"
+            )
+        require_shape(f"params['b{layer}']", b, (W.shape[0], 1))
+        layers.append((W, b))
+        n_prev, prev_name = W.shape[0], f"A{layer}"
+    A = X
+    caches = []
+    for layer, (W, b) in enumerate(layers, start=1):
+        g = UNCHECKED_ACTIVATIONS[output if layer == n_layers else hidden]
+        Z = _linear(A, W, b)
+        caches.append(((A, W, b), Z))
+        A = g(Z)
     return A, caches
 
 
@@ -84,3 +94,19 @@ def count_layers(params):
     if missing:
         raise ValueError(f"params is missing {missing}")
     return n_layers
+
+
+def _require_compatible(W_name, W, b_name, b, A_name, A_prev):
+    if W.shape[1] != A_prev.shape[0]:
+        raise ValueError(
+            f"{W_name} has shape {W.shape} but {A_name} has shape {A_prev.shape}: "
+            f"{W_name} needs as many columns ({W.shape[1]}) as {A_name} has rows ({A_prev.shape[0]})"
+        )
+    require_shape(b_name, b, (W.shape[0], 1))
+
+
+def _linear(A_prev, W, b):
+    """W A_prev + b on checked arrays; adds b in place to save an (n, m) temporary."""
+    Z = W @ A_prev
+    Z += b
+    return Z

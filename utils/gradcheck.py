@@ -27,6 +27,8 @@ from collections import namedtuple
 
 import numpy as np
 
+from utils._validate import as_float_array
+
 #: Default finite-difference step for float64, chosen from the sweep in
 #: benchmarks/step_sweep.py (see benchmarks/README.md): centred differences
 #: balance truncation error (~h**2) against rounding error (~eps/h).
@@ -41,36 +43,66 @@ DirectionalResult = namedtuple("DirectionalResult", "numeric analytic relative_e
 def relative_error(a, b, floor=RELATIVE_ERROR_FLOOR):
     """||a - b|| / max(||a|| + ||b||, floor), a float in [0, 1].
 
-    a, b: arrays of the same shape (or floats). Norms are Euclidean over all entries.
+    a, b: arrays of the same shape (or floats). Norms are Euclidean over all
+    entries. NaN or infinite entries raise ValueError (there is no meaningful
+    relative error to report; look at the array instead).
     """
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
+    a = as_float_array("a", a)
+    b = as_float_array("b", b)
     if a.shape != b.shape:
-        raise ValueError(f"relative_error needs equal shapes, got {a.shape} and {b.shape}")
+        raise ValueError(f"relative_error needs equal shapes, got a of shape {a.shape} and b of shape {b.shape}")
     denominator = max(float(np.linalg.norm(a) + np.linalg.norm(b)), floor)
     return float(np.linalg.norm(a - b)) / denominator
 
 
 def elementwise_relative_error(a, b, floor=RELATIVE_ERROR_FLOOR):
     """|a - b| / max(|a| + |b|, floor), entry by entry; same shape as a and b."""
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
+    a = as_float_array("a", a)
+    b = as_float_array("b", b)
+    if a.shape != b.shape:
+        raise ValueError(f"elementwise_relative_error needs equal shapes, got {a.shape} and {b.shape}")
     return np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), floor)
 
 
-def _require_float64_array(name, x):
+def _require_nudgeable(name, x):
+    """x must be a finite, writeable float64 ndarray: the checks change it in place."""
     if not isinstance(x, np.ndarray) or x.dtype != np.float64:
+        described = f"an array of dtype {x.dtype} and shape {x.shape}" if isinstance(x, np.ndarray) else type(x).__name__
         raise ValueError(
-            f"{name} must be a float64 numpy array that the check can nudge in place, "
-            f"got {type(x).__name__}" + (f" of dtype {x.dtype}" if isinstance(x, np.ndarray) else "")
+            f"{name} must be a float64 numpy array that the check can nudge in place, got {described}"
+            + ("; convert it once with .astype(np.float64) and pass that array" if isinstance(x, np.ndarray) else "")
         )
+    if not x.flags.writeable:
+        raise ValueError(f"{name} (shape {x.shape}) is read-only, but the check must nudge it in place")
+    as_float_array(name, x)  # NaN or infinite entries
 
 
-def _scalar(name, value):
-    value = np.asarray(value, dtype=np.float64)
-    if value.size != 1:
-        raise ValueError(f"{name} must return a scalar, got an array of shape {value.shape}")
-    return float(value.reshape(()))
+def _require_step(step):
+    if isinstance(step, (bool, np.bool_)) or not isinstance(step, (float, int, np.floating, np.integer)) or not step > 0:
+        raise ValueError(f"step must be a positive number, got {step!r}")
+    return float(step)
+
+
+def _scalar(name, value, nudged, direction):
+    """f's value as a float; ValueError unless it is a finite scalar.
+
+    nudged, direction: what was nudged and which way ("up"/"down"), for the
+    message only; nudged is an index tuple into x, or a description.
+    """
+    try:
+        number = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        number = None
+    if number is not None and number.size == 1 and np.isfinite(number.reshape(())):
+        return float(number.reshape(()))
+    where = f"x{list(nudged)}" if isinstance(nudged, tuple) else nudged
+    if number is None:
+        problem = f"must return a number, got {type(value).__name__}"
+    elif number.size != 1:
+        problem = f"must return a scalar, got an array of shape {number.shape}"
+    else:
+        problem = f"returned {float(number.reshape(()))}"
+    raise ValueError(f"{name} {problem} (with {where} nudged {direction})")
 
 
 def numerical_gradient(f, x, step=DEFAULT_STEP):
@@ -79,22 +111,28 @@ def numerical_gradient(f, x, step=DEFAULT_STEP):
     f:    a function of x returning a scalar (a float or a size-1 array).
           It is called as f(x) with x nudged in place, so a closure that reads
           x (for example params["W1"]) works too.
-    x:    float64 array of any shape; restored exactly before returning.
+    x:    float64 array of any shape (also a non-contiguous view); restored
+          exactly before returning.
     step: the nudge h; (f(x + h e_i) - f(x - h e_i)) / 2h per entry i.
     Returns an array of the shape of x.
     """
-    _require_float64_array("x", x)
-    gradient = np.zeros_like(x)
-    flat_x = x.reshape(-1)  # a view: nudging it nudges x
-    flat_gradient = gradient.reshape(-1)
-    for i in range(flat_x.size):
-        original = flat_x[i]
-        flat_x[i] = original + step
-        f_plus = _scalar("f", f(x))
-        flat_x[i] = original - step
-        f_minus = _scalar("f", f(x))
-        flat_x[i] = original
-        flat_gradient[i] = (f_plus - f_minus) / (2.0 * step)
+    _require_nudgeable("x", x)
+    step = _require_step(step)
+    gradient = np.zeros(x.shape)
+    for index in np.ndindex(x.shape):
+        original = x[index]
+        try:
+            x[index] = original + step
+            x_plus = x[index]
+            f_plus = _scalar("f", f(x), index, "up")
+            x[index] = original - step
+            x_minus = x[index]
+            f_minus = _scalar("f", f(x), index, "down")
+        finally:
+            x[index] = original
+        # Divide by the nudge actually stored, x_plus - x_minus (exact in
+        # floating point), rather than 2h, which x + h may round away from.
+        gradient[index] = (f_plus - f_minus) / (x_plus - x_minus)
     return gradient
 
 
@@ -108,7 +146,7 @@ def numerical_layer_gradient(forward, x, upstream, step=DEFAULT_STEP):
     Returns dJ/dx, an array of the shape of x. For a layer Z = W A_prev + b,
     numerical_layer_gradient(lambda W: W @ A_prev + b, W, dZ) is dW.
     """
-    upstream = np.asarray(upstream, dtype=np.float64)
+    upstream = as_float_array("upstream", upstream)
 
     def contracted(value):
         out = np.asarray(forward(value), dtype=np.float64)
@@ -127,7 +165,14 @@ def numerical_gradients(f, params, step=DEFAULT_STEP, keys=None):
     keys:   which entries to differentiate (default: all).
     Costs 2 evaluations of f per parameter entry.
     """
+    if not isinstance(params, dict):
+        raise ValueError(f"params must be a dict of arrays, got {type(params).__name__}")
     keys = list(params) if keys is None else list(keys)
+    missing = [key for key in keys if key not in params]
+    if missing:
+        raise ValueError(f"params has no entries {missing}; its keys are {list(params)}")
+    for key in keys:
+        _require_nudgeable(f"params[{key!r}]", params[key])
     return {key: numerical_gradient(lambda _value: f(params), params[key], step) for key in keys}
 
 
@@ -140,17 +185,26 @@ def directional_check(f, params, grads, n_directions=3, step=DEFAULT_STEP, seed=
     Returns a list of `DirectionalResult(numeric, analytic, relative_error)`,
     one per direction. A correct gradient gives relative errors near 1e-9.
     """
+    if not isinstance(params, dict) or not isinstance(grads, dict):
+        raise ValueError(
+            f"params and grads must be dicts of arrays, got {type(params).__name__} and {type(grads).__name__}"
+        )
+    if isinstance(n_directions, (bool, np.bool_)) or not isinstance(n_directions, (int, np.integer)) or n_directions < 1:
+        raise ValueError(f"n_directions must be a positive integer, got {n_directions!r}")
+    step = _require_step(step)
     keys = list(params)
     for key in keys:
-        _require_float64_array(f"params[{key!r}]", params[key])
+        _require_nudgeable(f"params[{key!r}]", params[key])
     analytic_grads = {}
     for key in keys:
-        grad = grads.get("d" + key, grads.get(key))
-        if grad is None:
-            raise ValueError(f"grads has no entry 'd{key}' for params[{key!r}]")
-        grad = np.asarray(grad, dtype=np.float64)
+        grad_key = "d" + key if "d" + key in grads else key
+        if grad_key not in grads:
+            raise ValueError(f"grads has no entry 'd{key}' for params[{key!r}]; its keys are {list(grads)}")
+        grad = as_float_array(f"grads[{grad_key!r}]", grads[grad_key])
         if grad.shape != params[key].shape:
-            raise ValueError(f"grads['d{key}'] has shape {grad.shape} but params[{key!r}] has shape {params[key].shape}")
+            raise ValueError(
+                f"grads[{grad_key!r}] has shape {grad.shape} but params[{key!r}] has shape {params[key].shape}"
+            )
         analytic_grads[key] = grad
     rng = np.random.default_rng(seed)
     originals = {key: params[key].copy() for key in keys}
@@ -162,10 +216,10 @@ def directional_check(f, params, grads, n_directions=3, step=DEFAULT_STEP, seed=
             direction = {key: d / norm for key, d in direction.items()}
             for key in keys:
                 params[key][...] = originals[key] + step * direction[key]
-            f_plus = _scalar("f", f(params))
+            f_plus = _scalar("f", f(params), "params", "along a random direction")
             for key in keys:
                 params[key][...] = originals[key] - step * direction[key]
-            f_minus = _scalar("f", f(params))
+            f_minus = _scalar("f", f(params), "params", "against a random direction")
             numeric = (f_plus - f_minus) / (2.0 * step)
             analytic = sum(float(np.sum(analytic_grads[key] * direction[key])) for key in keys)
             results.append(DirectionalResult(numeric, analytic, relative_error(numeric, analytic)))

@@ -12,9 +12,7 @@ def initialize_parameters(layer_dims, seed=0, scale="he"):
                 for tanh/sigmoid) or a float standard deviation.
     Returns {"W1": (n_1, n_x), "b1": (n_1, 1), ..., "WL": (n_L, n_{L-1}), "bL": (n_L, 1)}.
     """
-    dims = [int(n) for n in layer_dims]
-    if len(dims) < 2 or min(dims) < 1:
-        raise ValueError(f"layer_dims must list at least two positive widths, got {list(layer_dims)}")
+    dims = _widths(layer_dims)
     rng = np.random.default_rng(seed)
     params = {}
     for layer in range(1, len(dims)):
@@ -30,3 +28,20 @@ def initialize_parameters(layer_dims, seed=0, scale="he"):
         params[f"W{layer}"] = rng.standard_normal((dims[layer], fan_in)) * std
         params[f"b{layer}"] = np.zeros((dims[layer], 1))
     return params
+
+
+def _widths(layer_dims):
+    """layer_dims as a list of ints; ValueError unless it lists at least two positive whole numbers."""
+    try:
+        dims = list(layer_dims)
+    except TypeError:
+        raise ValueError(f"layer_dims must be a list of layer widths [n_x, n_1, ..., n_L], got {layer_dims!r}") from None
+    whole = all(
+        not isinstance(n, (bool, np.bool_))
+        and isinstance(n, (int, np.integer, float, np.floating))
+        and float(n).is_integer()
+        for n in dims
+    )
+    if len(dims) < 2 or not whole or min(dims) < 1:
+        raise ValueError(f"layer_dims must list at least two positive whole widths [n_x, n_1, ..., n_L], got {dims}")
+    return [int(n) for n in dims]

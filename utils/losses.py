@@ -24,11 +24,22 @@ def binary_cross_entropy_loss(A, Y):
     Y: (1, m) labels, 0 or 1.
     Returns L of shape (1, m).
     """
-    A = as_float_array("A", A, ndim=2)
+    A = _probabilities(A)
     Y = as_float_array("Y", Y, ndim=2)
     require_same_shape("A", A, "Y", Y)
     A = np.clip(A, PROBABILITY_FLOOR, 1.0 - PROBABILITY_FLOOR)
     return -(Y * np.log(A) + (1.0 - Y) * np.log(1.0 - A))
+
+
+def _probabilities(A):
+    """A as a checked 2-D float array whose entries lie in [0, 1]."""
+    A = as_float_array("A", A, ndim=2)
+    if A.size and (A.min() < 0.0 or A.max() > 1.0):
+        raise ValueError(
+            f"A must hold probabilities in [0, 1], got values from {A.min():.3g} to {A.max():.3g} "
+            f"(shape {A.shape}); did you pass the pre-activation Z instead of g(Z)?"
+        )
+    return A
 
 
 def one_hot(labels, n_classes):
@@ -37,14 +48,18 @@ def one_hot(labels, n_classes):
     labels: (m,) or (1, m) integers in [0, n_classes).
     Returns (n_classes, m) float array with a single 1 per column.
     """
+    if isinstance(n_classes, (bool, np.bool_)) or not isinstance(n_classes, (int, np.integer)) or n_classes < 1:
+        raise ValueError(f"n_classes must be a positive integer, got {n_classes!r}")
     labels = np.asarray(labels)
     if labels.ndim == 2 and labels.shape[0] == 1:
         labels = labels[0]
     if labels.ndim != 1:
         raise ValueError(f"labels must have shape (m,) or (1, m), got {labels.shape}")
     if not np.issubdtype(labels.dtype, np.integer):
-        if not np.all(np.mod(labels, 1) == 0):
-            raise ValueError("labels must be whole numbers (class indices)")
+        if not np.issubdtype(labels.dtype, np.floating):
+            raise ValueError(f"labels must be integer class indices, got dtype {labels.dtype} (shape {labels.shape})")
+        if not np.all(np.isfinite(labels)) or not np.all(np.mod(labels, 1) == 0):
+            raise ValueError(f"labels must be whole numbers (class indices), got non-integer or NaN entries (shape {labels.shape})")
         labels = labels.astype(np.int64)
     if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
         raise ValueError(f"labels must lie in [0, {n_classes}), got values from {labels.min()} to {labels.max()}")
@@ -61,14 +76,17 @@ def categorical_cross_entropy_loss(A, Y):
     Returns L of shape (1, m). With indices, L is -log A[y_i, i]: the same
     number as the one-hot form, without the multiplications by zero.
     """
-    A = as_float_array("A", A, ndim=2)
-    Y = np.asarray(Y)
+    A = _probabilities(A)
+    Y = np.asarray(Y) if isinstance(Y, np.ndarray) else as_float_array("Y", Y)
     A = np.clip(A, PROBABILITY_FLOOR, 1.0)
     if Y.shape == A.shape:
         Y = as_float_array("Y", Y)
         return -(Y * np.log(A)).sum(axis=0, keepdims=True)
     if Y.shape in ((A.shape[1],), (1, A.shape[1])):
-        indices = one_hot(Y, A.shape[0]).argmax(axis=0)
+        try:
+            indices = one_hot(Y, A.shape[0]).argmax(axis=0)
+        except ValueError as error:
+            raise ValueError(f"Y as class indices for A of shape {A.shape}: {error}") from None
         return -np.log(A[indices, np.arange(A.shape[1])])[np.newaxis, :]
     raise ValueError(
         f"Y must be one-hot with the shape of A {A.shape}, or class indices of shape "
