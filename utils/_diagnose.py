@@ -4,7 +4,10 @@ Every function here compares a student's result with an expected value that
 the caller already has (an oracle handed in by a test) and returns a
 `Finding` naming the most likely mistake, or None. Nothing here computes a
 gradient: the diagnoses are relations between two arrays (one is m times,
--1 times or the transpose of the other, sums to 1 along the other axis, ...).
+-1 times or the transpose of the other, sums to 1 along the other axis, ...),
+plus the type and dtype rules (plain ndarrays and real numbers only; only
+type() is consulted, never the student's __eq__ or __class__) and advice for
+numpy's shape errors.
 
 A `Finding` is two short sentences:
 
@@ -382,4 +385,208 @@ def float_value_finding(student, expected, *, m=None, suspects=None, rtol=1e-6, 
             )
         if _near(factor, 2.0) or _near(factor, 0.5):
             return factor_finding(factor, m, subject="the cost")
+    return None
+
+
+# ----------------------------------------------------------------------------
+# Types and dtypes: only plain arrays and real numbers
+# ----------------------------------------------------------------------------
+
+FLOAT_TYPES = frozenset({float, np.float16, np.float32, np.float64, np.longdouble})
+INT_TYPES = frozenset(
+    {int, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64, np.intc, np.uintc}
+)
+BOOL_TYPES = frozenset({bool, np.bool_})
+
+
+def is_real_number(value):
+    """True for exactly a Python or numpy int or float (no bool, no subclass)."""
+    kind = type(value)
+    return kind in FLOAT_TYPES or kind in INT_TYPES
+
+
+def type_name(value):
+    """'list', 'numpy.ndarray', 'mymodule.Rigged': the real type, whatever __class__ claims."""
+    kind = type(value)
+    return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+
+
+def non_numeric_dtype_finding(array):
+    """Object, string, complex ... dtypes: a Finding, or None for real numbers and bools."""
+    kind = array.dtype.kind
+    if kind in "fiub":
+        return None
+    if kind == "O":
+        return Finding(
+            "is an array of Python objects (dtype object), not of numbers.",
+            "np.array was given pieces of different shapes (or None); build the array from "
+            "numbers of one shape.",
+        )
+    if kind == "c":
+        return Finding(
+            f"holds complex numbers (dtype {array.dtype}); only real numbers are allowed.",
+            "a square root or power of a negative number, or an explicit complex dtype.",
+        )
+    return Finding(f"has dtype {array.dtype}, not numbers.", "return an array of floats.")
+
+
+def array_type_finding(value, expected_shape):
+    """Why `value` is not a plain ndarray of real numbers (a Finding), or None if it is."""
+    kind = type(value)
+    if value is None:
+        return Finding(
+            "is None, not an array.",
+            "the function has no `return` for it (a function without return gives None).",
+        )
+    if kind in BOOL_TYPES:
+        return Finding(
+            "is a single True/False, not an array of numbers.", "a comparison was returned instead of the array."
+        )
+    if is_real_number(value):
+        return Finding(
+            f"is a single number ({type_name(value)}), not an array of shape {shape_text(expected_shape)}.",
+            "np.sum / np.mean without axis= reduced everything to one number; keep the axis you need.",
+        )
+    if issubclass(kind, list):
+        return Finding(
+            "is a Python list, not a numpy array.",
+            "it was built as a list; convert it with np.array(...) before returning it.",
+        )
+    if issubclass(kind, tuple):
+        return Finding(
+            f"is a tuple of {tuple.__len__(value)} items, not an array.",
+            "the function returned several values (e.g. a result and its cache) where one array was expected.",
+        )
+    if issubclass(kind, np.matrix):
+        return Finding(
+            "is an np.matrix, not a plain numpy array.",
+            "np.matrix was used; it multiplies differently and is deprecated: use np.array and @.",
+        )
+    if issubclass(kind, np.ndarray) and kind is not np.ndarray:
+        return Finding(
+            f"is a {type_name(value)} (a subclass of np.ndarray), not a plain numpy array.",
+            "a special array type was returned; convert it with np.asarray(...).",
+        )
+    if kind is not np.ndarray:
+        return Finding(
+            f"is a {type_name(value)}, not a numpy array.",
+            "the function returns something else; it should return a numpy array of floats (np.ndarray).",
+        )
+    return non_numeric_dtype_finding(value)
+
+
+def dtype_finding(student_dtype, expected_dtype):
+    """A Finding when the dtype kinds disagree (float vs int vs bool, or lower precision), else None."""
+    want, have = expected_dtype.kind, student_dtype.kind
+    if want == "f":
+        if have == "f":
+            if student_dtype.itemsize < expected_dtype.itemsize:
+                return Finding(
+                    f"has dtype {student_dtype}; expected {expected_dtype}.",
+                    "lower precision loses the digits the check needs; do not convert with .astype "
+                    "or create arrays with dtype=np.float32.",
+                )
+            return None
+        if have == "b":
+            return Finding(
+                f"is a bool array (True/False); expected numbers ({expected_dtype}).",
+                "a comparison such as Z > 0 gives booleans; convert with .astype(float) or multiply by it.",
+            )
+        return Finding(
+            f"holds integers (dtype {student_dtype}); expected floats ({expected_dtype}).",
+            "an array created from integers stays integer and truncates what is written into it; "
+            "create it as float (e.g. np.zeros(shape), not np.zeros_like of an int array).",
+        )
+    if want in "iu" and have not in "iu":
+        return Finding(
+            f"has dtype {student_dtype}; expected integers ({expected_dtype}).",
+            "these are counts or class labels; convert with .astype(int).",
+        )
+    if want == "b" and have != "b":
+        return Finding(f"has dtype {student_dtype}; expected booleans.", "return the comparison itself (e.g. A > 0.5).")
+    return None
+
+
+def float_type_finding(student, expected, m):
+    """Why `student` is not a real number, with the cost's typical mistakes named; or None."""
+    kind = type(student)
+    if is_real_number(student):
+        return None
+    if kind is np.ndarray and student.dtype.kind in "fiu":
+        shape = student.shape
+        total = student.size
+        mean_matches = (
+            total > 1
+            and bool(np.all(np.isfinite(student)))
+            and bool(np.isclose(float(np.mean(student)), expected, rtol=1e-6, atol=1e-12))
+        )
+        if total > 1 and len(shape) <= 2 and min(shape) == 1 and (m is None or total == m):
+            return Finding(
+                f"is an array of shape {shape_text(shape)}: the per-example losses L, not the cost J"
+                + (" (their mean is right)." if mean_matches else "."),
+                "J is a single float: the mean of L over the m examples, returned as a Python float.",
+            )
+        if shape == (1, 1):
+            return Finding(
+                "is a (1, 1) array, not a float.",
+                "J is a Python float: convert with float(...) (or .item()) before returning it.",
+            )
+        if shape == ():
+            return Finding("is a 0-d numpy array, not a float.", "convert it with float(...) before returning it.")
+        return Finding(
+            f"is an array of shape {shape_text(shape)}, not a single float.",
+            "the cost J is one number for the whole batch; average over the examples and return a float.",
+        )
+    if kind in BOOL_TYPES:
+        return Finding("is True/False, not a number.", "return the number itself, not a comparison.")
+    if student is None:
+        return Finding(
+            "is None, not a float.", "the function has no `return` for it (a function without return gives None)."
+        )
+    if kind is np.ndarray:
+        return non_numeric_dtype_finding(student) or Finding(
+            f"is an array of dtype {student.dtype}, not a float.", "return a Python float."
+        )
+    if issubclass(kind, (list, tuple)):
+        return Finding(
+            f"is a {kind.__name__}, not a float.",
+            "the cost J is one number; if this holds per-example losses, average them and return a float.",
+        )
+    return Finding(f"is a {type_name(student)}, not a float.", "return a Python float (float(...)).")
+
+
+def parse_shapes(text):
+    """'(3,5) (5,7)' -> [(3, 5), (5, 7)]."""
+    shapes = []
+    for chunk in text.replace(")", ")|").split("|"):
+        chunk = chunk.strip().strip("[]").split("->")[0].strip()
+        if chunk.startswith("("):
+            inner = chunk.strip("()").replace(" ", "")
+            try:
+                shapes.append(tuple(int(part) for part in inner.split(",") if part))
+            except ValueError:
+                continue
+    return shapes
+
+
+def shape_error_advice(error_text):
+    """Advice for a numpy shape ValueError, or None for other ValueErrors."""
+    if "could not be broadcast together" in error_text:
+        shapes = parse_shapes(error_text.split("shapes", 1)[-1])
+        lines = ["`*` multiplies elementwise; did you mean a matrix product (`@` / np.dot)?"]
+        if len(shapes) == 2 and len(shapes[0]) == 2 and len(shapes[1]) == 2:
+            (a, b), (c, d) = shapes
+            if b == c:
+                lines.append(f"These shapes chain as a matrix product: ({a}, {b}) @ ({c}, {d}) -> ({a}, {d}).")
+            elif a == c:
+                lines.append(f"With a transpose they chain: X.T @ Y gives ({b}, {d}).")
+            elif b == d:
+                lines.append(f"With a transpose they chain: X @ Y.T gives ({a}, {c}).")
+        lines.append("Elementwise operations (* + -) need equal shapes, or a dimension of 1 to broadcast.")
+        return lines
+    if "matmul" in error_text or "not aligned" in error_text:
+        return [
+            "a matrix product got shapes that do not chain: (a, b) @ (c, d) needs b == c.",
+            "One factor probably needs a .T, or the factors are in the wrong order; print their shapes.",
+        ]
     return None

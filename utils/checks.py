@@ -64,11 +64,6 @@ UNSEPARATING_M = (1, 2, 4)
 #: "cost": once at the top (dAL already averaged); dA and dZ are dJ/dA, dJ/dZ.
 CONVENTIONS = ("loss", "cost")
 
-_FLOAT_TYPES = frozenset({float, np.float16, np.float32, np.float64, np.longdouble})
-_INT_TYPES = frozenset(
-    {int, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64, np.intc, np.uintc}
-)
-_BOOL_TYPES = frozenset({bool, np.bool_})
 
 Outcome = namedtuple("Outcome", "line message")
 SeparatingSizes = namedtuple("SeparatingSizes", "layer_dims m")
@@ -93,84 +88,9 @@ def _status(name, verdict, detail=""):
     return f"  {name:<8} {verdict:<7} {detail}".rstrip()
 
 
-def _type_name(value):
-    kind = type(value)
-    return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
-
-
 # ----------------------------------------------------------------------------
 # Types
 # ----------------------------------------------------------------------------
-
-
-def _is_plain_ndarray(value):
-    return type(value) is np.ndarray
-
-
-def _is_real_number(value):
-    kind = type(value)
-    return kind in _FLOAT_TYPES or kind in _INT_TYPES
-
-
-def _non_numeric_dtype_finding(array):
-    """Object, string, complex ... dtypes: a Finding, or None for real numbers and bools."""
-    kind = array.dtype.kind
-    if kind in "fiub":
-        return None
-    if kind == "O":
-        return Finding(
-            "is an array of Python objects (dtype object), not of numbers.",
-            "np.array was given pieces of different shapes (or None); build the array from "
-            "numbers of one shape.",
-        )
-    if kind == "c":
-        return Finding(
-            f"holds complex numbers (dtype {array.dtype}); only real numbers are allowed.",
-            "a square root or power of a negative number, or an explicit complex dtype.",
-        )
-    return Finding(f"has dtype {array.dtype}, not numbers.", "return an array of floats.")
-
-
-def _array_type_finding(value, expected_shape):
-    """Why `value` is not a plain ndarray of real numbers (a Finding), or None if it is."""
-    kind = type(value)
-    if value is None:
-        return Finding(
-            "is None, not an array.",
-            "the function has no `return` for it (a function without return gives None).",
-        )
-    if kind in _BOOL_TYPES:
-        return Finding("is a single True/False, not an array of numbers.", "a comparison was returned instead of the array.")
-    if _is_real_number(value):
-        return Finding(
-            f"is a single number ({_type_name(value)}), not an array of shape {shape_text(expected_shape)}.",
-            "np.sum / np.mean without axis= reduced everything to one number; keep the axis you need.",
-        )
-    if issubclass(kind, list):
-        return Finding(
-            "is a Python list, not a numpy array.", "it was built as a list; convert it with np.array(...) before returning it."
-        )
-    if issubclass(kind, tuple):
-        return Finding(
-            f"is a tuple of {tuple.__len__(value)} items, not an array.",
-            "the function returned several values (e.g. a result and its cache) where one array was expected.",
-        )
-    if issubclass(kind, np.matrix):
-        return Finding(
-            "is an np.matrix, not a plain numpy array.",
-            "np.matrix was used; it multiplies differently and is deprecated: use np.array and @.",
-        )
-    if issubclass(kind, np.ndarray) and kind is not np.ndarray:
-        return Finding(
-            f"is a {_type_name(value)} (a subclass of np.ndarray), not a plain numpy array.",
-            "a special array type was returned; convert it with np.asarray(...).",
-        )
-    if kind is not np.ndarray:
-        return Finding(
-            f"is a {_type_name(value)}, not a numpy array.",
-            "the function returns something else; it should return a numpy array of floats (np.ndarray).",
-        )
-    return _non_numeric_dtype_finding(value)
 
 
 def _type_description(expected_type):
@@ -188,11 +108,11 @@ def _matches_type(value, expected_type):
     if isinstance(expected_type, tuple):
         return any(_matches_type(value, t) for t in expected_type)
     if expected_type is float:
-        return _is_real_number(value)
+        return _diagnose.is_real_number(value)
     if expected_type is int:
-        return kind in _INT_TYPES
+        return kind in _diagnose.INT_TYPES
     if expected_type is bool:
-        return kind in _BOOL_TYPES
+        return kind in _diagnose.BOOL_TYPES
     if expected_type is np.ndarray:
         return kind is np.ndarray
     return issubclass(kind, expected_type)
@@ -208,7 +128,7 @@ def _type_hint(value, expected_type):
         if value.shape == (1, 1):
             return "J is a Python float, not a (1, 1) array: convert with float(...) (or .item())."
         return f"an array of shape {shape_text(value.shape)} is not a single number; return a float."
-    if expected_type is float and kind in _BOOL_TYPES:
+    if expected_type is float and kind in _diagnose.BOOL_TYPES:
         return "a comparison gives True/False; return the number itself."
     if issubclass(kind, tuple) and expected_type is not tuple:
         return "the function returns several values; check only the one asked for."
@@ -226,8 +146,9 @@ def check_type(name, value, expected_type, *, length=None, where=None):
     where:  a hint of where to look, e.g. "the return statement of linear_backward".
     """
     if not _matches_type(value, expected_type):
+        actual = "None" if value is None else "a " + _diagnose.type_name(value)
         finding = Finding(
-            f"should be {_type_description(expected_type)}, but it is {'None' if value is None else 'a ' + _type_name(value)}.",
+            f"should be {_type_description(expected_type)}, but it is {actual}.",
             _type_hint(value, expected_type),
         )
         raise AssertionError(_message(name, finding, where))
@@ -262,56 +183,26 @@ def _expected_array(expected):
     return array.astype(np.float64)
 
 
-def _dtype_finding(student_dtype, expected_dtype):
-    """A Finding when the dtype kinds disagree (float vs int vs bool, or lower precision), else None."""
-    want, have = expected_dtype.kind, student_dtype.kind
-    if want == "f":
-        if have == "f":
-            if student_dtype.itemsize < expected_dtype.itemsize:
-                return Finding(
-                    f"has dtype {student_dtype}; expected {expected_dtype}.",
-                    "lower precision loses the digits the check needs; do not convert with .astype "
-                    "or create arrays with dtype=np.float32.",
-                )
-            return None
-        if have == "b":
-            return Finding(
-                f"is a bool array (True/False); expected numbers ({expected_dtype}).",
-                "a comparison such as Z > 0 gives booleans; convert with .astype(float) or multiply by it.",
-            )
-        return Finding(
-            f"holds integers (dtype {student_dtype}); expected floats ({expected_dtype}).",
-            "an array created from integers stays integer and truncates what is written into it; "
-            "create it as float (e.g. np.zeros(shape), not np.zeros_like of an int array).",
-        )
-    if want in "iu" and have not in "iu":
-        return Finding(
-            f"has dtype {student_dtype}; expected integers ({expected_dtype}).",
-            "these are counts or class labels; convert with .astype(int).",
-        )
-    if want == "b" and have != "b":
-        return Finding(f"has dtype {student_dtype}; expected booleans.", "return the comparison itself (e.g. A > 0.5).")
-    return None
-
-
 def _compare(
     name, student, expected, *, m, suspects, rtol, atol, where, subject="this gradient", known=None, dtype=None
 ):
     """Outcome(status line, failure message or None) for one array (expected already an ndarray)."""
-    if expected.ndim == 0 and _is_real_number(student):
+    if expected.ndim == 0 and _diagnose.is_real_number(student):
         student = np.asarray(student, dtype=np.float64)
-    finding = _array_type_finding(student, expected.shape)
+    finding = _diagnose.array_type_finding(student, expected.shape)
     if finding:
-        return Outcome(_status(name, "WRONG", f"type {_type_name(student)}"), _message(name, finding, where))
+        return Outcome(_status(name, "WRONG", f"type {_diagnose.type_name(student)}"), _message(name, finding, where))
     if student.shape != expected.shape:
         values = student.astype(np.float64) if student.dtype.kind in "fiub" else student
-        finding = _diagnose.shape_finding(values, expected.astype(np.float64), m=m, suspects=suspects, rtol=rtol, atol=atol)
+        finding = _diagnose.shape_finding(
+            values, expected.astype(np.float64), m=m, suspects=suspects, rtol=rtol, atol=atol
+        )
         line = _status(name, "WRONG", f"shape {shape_text(student.shape)}, expected {shape_text(expected.shape)}")
         return Outcome(line, _message(name, finding, where))
     if dtype == "real":
         finding = None
     else:
-        finding = _dtype_finding(student.dtype, expected.dtype if dtype is None else np.dtype(dtype))
+        finding = _diagnose.dtype_finding(student.dtype, expected.dtype if dtype is None else np.dtype(dtype))
     if finding:
         return Outcome(
             _status(name, "WRONG", f"dtype {student.dtype}, expected {expected.dtype}"), _message(name, finding, where)
@@ -386,52 +277,6 @@ def check_array(
 # ----------------------------------------------------------------------------
 
 
-def _float_type_finding(student, expected, m):
-    """Why `student` is not a real number, with the cost's typical mistakes named; or None."""
-    kind = type(student)
-    if _is_real_number(student):
-        return None
-    if kind is np.ndarray and student.dtype.kind in "fiu":
-        shape = student.shape
-        total = student.size
-        mean_matches = (
-            total > 1
-            and bool(np.all(np.isfinite(student)))
-            and bool(np.isclose(float(np.mean(student)), expected, rtol=1e-6, atol=1e-12))
-        )
-        if total > 1 and len(shape) <= 2 and min(shape) == 1 and (m is None or total == m):
-            return Finding(
-                f"is an array of shape {shape_text(shape)}: the per-example losses L, not the cost J"
-                + (" (their mean is right)." if mean_matches else "."),
-                "J is a single float: the mean of L over the m examples, returned as a Python float.",
-            )
-        if shape == (1, 1):
-            return Finding(
-                "is a (1, 1) array, not a float.",
-                "J is a Python float: convert with float(...) (or .item()) before returning it.",
-            )
-        if shape == ():
-            return Finding("is a 0-d numpy array, not a float.", "convert it with float(...) before returning it.")
-        return Finding(
-            f"is an array of shape {shape_text(shape)}, not a single float.",
-            "the cost J is one number for the whole batch; average over the examples and return a float.",
-        )
-    if kind in _BOOL_TYPES:
-        return Finding("is True/False, not a number.", "return the number itself, not a comparison.")
-    if student is None:
-        return Finding("is None, not a float.", "the function has no `return` for it (a function without return gives None).")
-    if kind is np.ndarray:
-        return _non_numeric_dtype_finding(student) or Finding(
-            f"is an array of dtype {student.dtype}, not a float.", "return a Python float."
-        )
-    if issubclass(kind, (list, tuple)):
-        return Finding(
-            f"is a {kind.__name__}, not a float.",
-            "the cost J is one number; if this holds per-example losses, average them and return a float.",
-        )
-    return Finding(f"is a {_type_name(student)}, not a float.", "return a Python float (float(...)).")
-
-
 def check_float(name, student, expected, *, m=None, suspects=None, rtol=DEFAULT_RTOL, atol=1e-12, where=None):
     """Check a scalar such as the cost J: a real number (float or int), then its value.
 
@@ -442,11 +287,11 @@ def check_float(name, student, expected, *, m=None, suspects=None, rtol=DEFAULT_
     Prints one status line; raises AssertionError on the first problem; returns float(student).
     """
     expected = float(np.asarray(expected, dtype=np.float64).reshape(()))
-    finding = _float_type_finding(student, expected, m)
+    finding = _diagnose.float_type_finding(student, expected, m)
     if finding:
         detail = f"{name} should be a float, e.g. {expected:.6g}."
         shape = f" of shape {shape_text(student.shape)}" if type(student) is np.ndarray else ""
-        print(_status(name, "WRONG", f"type {_type_name(student)}{shape}"))
+        print(_status(name, "WRONG", f"type {_diagnose.type_name(student)}{shape}"))
         raise AssertionError(_message(name, finding, where, detail))
     value = float(student)
     if value == expected:
@@ -592,6 +437,7 @@ def check_gradients(
     The failure message names the first wrong tensor and lists the others.
     """
     check_type(name, student, dict)
+    student = dict(dict.items(student))  # a plain dict: no overridden __getitem__ or __contains__
     if convention is not None:
         if convention not in CONVENTIONS + ("either",):
             raise ValueError(f"convention must be 'loss', 'cost', 'either' or None, got {convention!r}")
@@ -726,43 +572,6 @@ ORACLES = (
 # ----------------------------------------------------------------------------
 
 
-def _parse_shapes(text):
-    """'(3,5) (5,7)' -> [(3, 5), (5, 7)]."""
-    shapes = []
-    for chunk in text.replace(")", ")|").split("|"):
-        chunk = chunk.strip().strip("[]").split("->")[0].strip()
-        if chunk.startswith("("):
-            inner = chunk.strip("()").replace(" ", "")
-            try:
-                shapes.append(tuple(int(part) for part in inner.split(",") if part))
-            except ValueError:
-                continue
-    return shapes
-
-
-def _shape_error_advice(error_text):
-    """Advice for a numpy shape ValueError, or None for other ValueErrors."""
-    if "could not be broadcast together" in error_text:
-        shapes = _parse_shapes(error_text.split("shapes", 1)[-1])
-        lines = ["`*` multiplies elementwise; did you mean a matrix product (`@` / np.dot)?"]
-        if len(shapes) == 2 and len(shapes[0]) == 2 and len(shapes[1]) == 2:
-            (a, b), (c, d) = shapes
-            if b == c:
-                lines.append(f"These shapes chain as a matrix product: ({a}, {b}) @ ({c}, {d}) -> ({a}, {d}).")
-            elif a == c:
-                lines.append(f"With a transpose they chain: X.T @ Y gives ({b}, {d}).")
-            elif b == d:
-                lines.append(f"With a transpose they chain: X @ Y.T gives ({a}, {c}).")
-        lines.append("Elementwise operations (* + -) need equal shapes, or a dimension of 1 to broadcast.")
-        return lines
-    if "matmul" in error_text or "not aligned" in error_text:
-        return [
-            "a matrix product got shapes that do not chain: (a, b) @ (c, d) needs b == c.",
-            "One factor probably needs a .T, or the factors are in the wrong order; print their shapes.",
-        ]
-    return None
-
-
 def run_student(func, *args, name=None, **kwargs):
     """Call a student's function and return its result, turning common errors into advice.
 
@@ -781,7 +590,7 @@ def run_student(func, *args, name=None, **kwargs):
             "Replace the line `raise NotImplementedError()` with your code, then run this cell again."
         ) from None
     except ValueError as error:
-        advice = _shape_error_advice(str(error))
+        advice = _diagnose.shape_error_advice(str(error))
         if advice is None:
             raise
         raise AssertionError(f"{label} raised a shape error: {error}\n" + "\n".join(advice)) from error
@@ -968,7 +777,9 @@ def require_separating_sizes(layer_dims, m):
         raise ValueError(f"m = {m} cannot reveal a missing or doubled 1/m; use m not in {UNSEPARATING_M}")
     for layer, (n_prev, n) in enumerate(zip(layer_dims[:-1], layer_dims[1:]), start=1):
         if n_prev == n:
-            raise ValueError(f"W{layer} would be square ({n}, {n_prev}): a transposed W{layer} would pass the shape check")
+            raise ValueError(
+                f"W{layer} would be square ({n}, {n_prev}): a transposed W{layer} would pass the shape check"
+            )
     if m in layer_dims:
         raise ValueError(f"m = {m} equals a layer width in {list(layer_dims)}; pick m different from every width")
 
