@@ -593,7 +593,8 @@ def run_student(func, *args, name=None, **kwargs):
         advice = _diagnose.shape_error_advice(str(error))
         if advice is None:
             raise
-        raise AssertionError(f"{label} raised a shape error: {error}\n" + "\n".join(advice)) from error
+        message = f"{label} raised a shape error: {str(error).strip()}\n" + "\n".join(advice)
+        raise AssertionError(message) from error
 
 
 # ----------------------------------------------------------------------------
@@ -752,12 +753,13 @@ def check_does_not_call(func, args, forbidden, *, kwargs=None, name=None):
         names = ", ".join(entry.label for entry in called)
         reasons = [entry.reason for entry in called if entry.reason]
         reason = reasons[0] if reasons else "which this exercise asks you not to use"
-        raise AssertionError(
+        message = (
             f"{label} called {names}, {reason.rstrip('.')}.\n"
             "Likely reason: it is an oracle or the very function you are asked to write; calling it "
             "means the check would compare a result with itself.\n"
             "Compute the result yourself from the formula you derived."
         )
+        raise AssertionError(message)
     return result
 
 
