@@ -48,9 +48,14 @@ def softmax(Z):
 
 
 def sigmoid_derivative(Z):
-    """g'(Z) for the sigmoid: sigmoid(Z) * (1 - sigmoid(Z)). Same shape as Z."""
-    s = sigmoid(Z)
-    return s * (1.0 - s)
+    """g'(Z) for the sigmoid: sigmoid(Z) * (1 - sigmoid(Z)). Same shape as Z.
+
+    Computed as e / (1 + e)**2 with e = exp(-|Z|), the same number written so
+    that 1 - sigmoid(Z) is never formed: for large Z that subtraction would
+    cancel almost every digit (at Z = 30 only about three would be left).
+    """
+    exp_minus_abs = np.exp(-np.abs(as_float_array("Z", Z)))
+    return exp_minus_abs / (1.0 + exp_minus_abs) ** 2
 
 
 def relu_derivative(Z):
