@@ -17,6 +17,7 @@ A `Finding` is two short sentences:
 Shapes: `student` and `expected` are float64 ndarrays (already validated).
 """
 
+import re
 from collections import namedtuple
 
 import numpy as np
@@ -234,7 +235,9 @@ def pattern_finding(student, expected, rtol, atol):
             "those entries were never filled in: a loop that stops early (check range(...)) "
             "or an np.zeros that is only partly updated.",
         )
-    if np.all(student_zero[wrong] != expected_zero[wrong]) and np.any(expected_zero[wrong]):
+    nonzero_expected = expected[~expected_zero]
+    graded_values = nonzero_expected.size > 1 and not np.all(nonzero_expected == nonzero_expected[0])
+    if graded_values and np.all(student_zero[wrong] != expected_zero[wrong]) and np.any(expected_zero[wrong]):
         return Finding(
             "is non-zero where it should be exactly 0 (and agrees elsewhere)"
             if np.all(expected_zero[wrong])
@@ -552,27 +555,23 @@ def float_type_finding(student, expected, m):
             f"is a {kind.__name__}, not a float.",
             "the cost J is one number; if this holds per-example losses, average them and return a float.",
         )
-    return Finding(f"is a {type_name(student)}, not a float.", "return a Python float (float(...)).")
+    return Finding(
+        f"is a {type_name(student)}, not a float.", "the function returns something else; return a Python float."
+    )
 
 
 def parse_shapes(text):
-    """'(3,5) (5,7)' -> [(3, 5), (5, 7)]."""
-    shapes = []
-    for chunk in text.replace(")", ")|").split("|"):
-        chunk = chunk.strip().strip("[]").split("->")[0].strip()
-        if chunk.startswith("("):
-            inner = chunk.strip("()").replace(" ", "")
-            try:
-                shapes.append(tuple(int(part) for part in inner.split(",") if part))
-            except ValueError:
-                continue
-    return shapes
+    """'shapes (3,5) (5,7)' -> [(3, 5), (5, 7)]: the shapes numpy names in an error message."""
+    return [
+        tuple(int(size) for size in inner.split(",") if size.strip())
+        for inner in re.findall(r"\((\d+(?:,\s*\d+)*),?\)", text)
+    ]
 
 
 def shape_error_advice(error_text):
     """Advice for a numpy shape ValueError, or None for other ValueErrors."""
     if "could not be broadcast together" in error_text:
-        shapes = parse_shapes(error_text.split("shapes", 1)[-1])
+        shapes = [] if "remapped" in error_text else parse_shapes(error_text.split("shapes", 1)[-1])
         lines = ["`*` multiplies elementwise; did you mean a matrix product (`@` / np.dot)?"]
         if len(shapes) == 2 and len(shapes[0]) == 2 and len(shapes[1]) == 2:
             (a, b), (c, d) = shapes
@@ -585,8 +584,16 @@ def shape_error_advice(error_text):
         lines.append("Elementwise operations (* + -) need equal shapes, or a dimension of 1 to broadcast.")
         return lines
     if "matmul" in error_text or "not aligned" in error_text:
-        return [
-            "a matrix product got shapes that do not chain: (a, b) @ (c, d) needs b == c.",
+        lines = [
+            "A matrix product got shapes that do not chain: (a, b) @ (c, d) needs b == c.",
             "One factor probably needs a .T, or the factors are in the wrong order; print their shapes.",
         ]
+        shapes = parse_shapes(error_text.split("not aligned")[0]) if "not aligned" in error_text else []
+        if len(shapes) == 2 and len(shapes[0]) == 2 and len(shapes[1]) == 2:
+            (a, b), (c, d) = shapes
+            if a == c:
+                lines.append(f"With a transpose they chain: X.T @ Y gives ({b}, {d}).")
+            elif b == d:
+                lines.append(f"With a transpose they chain: X @ Y.T gives ({a}, {c}).")
+        return lines
     return None

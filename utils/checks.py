@@ -231,7 +231,7 @@ def _compare(
         )
     if finding is None:
         finding = Finding(
-            f"has the right shape {shape_text(values.shape)} but wrong values (relative error {error:.1e}).",
+            f"has the right shape {shape_text(values.shape)} but wrong values.",
             "no common mistake matches; re-derive this step and check one entry by hand.",
         )
         square = values.ndim == 2 and values.shape[0] == values.shape[1] > 1
@@ -289,7 +289,7 @@ def check_float(name, student, expected, *, m=None, suspects=None, rtol=DEFAULT_
     expected = float(np.asarray(expected, dtype=np.float64).reshape(()))
     finding = _diagnose.float_type_finding(student, expected, m)
     if finding:
-        detail = f"{name} should be a float, e.g. {expected:.6g}."
+        detail = f"Expected: a Python float, here {expected:.6g}."
         shape = f" of shape {shape_text(student.shape)}" if type(student) is np.ndarray else ""
         print(_status(name, "WRONG", f"type {_diagnose.type_name(student)}{shape}"))
         raise AssertionError(_message(name, finding, where, detail))
@@ -753,12 +753,14 @@ def check_does_not_call(func, args, forbidden, *, kwargs=None, name=None):
         names = ", ".join(entry.label for entry in called)
         reasons = [entry.reason for entry in called if entry.reason]
         reason = reasons[0] if reasons else "which this exercise asks you not to use"
-        message = (
-            f"{label} called {names}, {reason.rstrip('.')}.\n"
-            "Likely reason: it is an oracle or the very function you are asked to write; calling it "
-            "means the check would compare a result with itself.\n"
-            "Compute the result yourself from the formula you derived."
-        )
+        lines = [f"{label} called {names}, {reason.rstrip('.')}."]
+        if not reasons:
+            lines.append(
+                "It is an oracle or the very function you are asked to write: "
+                "the check would compare a result with itself."
+            )
+        lines.append("Compute the result yourself from the formula you derived.")
+        message = "\n".join(lines)
         raise AssertionError(message)
     return result
 
