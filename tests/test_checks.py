@@ -12,6 +12,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import utils.gradcheck
 from utils import checks
@@ -470,6 +472,12 @@ def test_cost_summed_instead_of_averaged():
     assert message.startswith("J is off by a factor of m = 7") and "mean" in message
 
 
+def test_cost_suspects():
+    message = message_of(check_float, "accuracy", 85.0, 0.85,
+                         suspects={"a percentage; the accuracy is a fraction between 0 and 1": 85.0})
+    assert message.startswith("accuracy matches what a typical mistake produces") and "percentage" in message
+
+
 def test_cost_sign_and_nan():
     AL, Y = bce_inputs()
     J = bce_cost_oracle(AL, Y)
@@ -893,3 +901,35 @@ def test_checks_leave_the_global_random_state_alone():
 def test_importable_with_numpy_only():
     code = "import sys, utils.checks; assert 'matplotlib' not in sys.modules, 'matplotlib imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# ----------------------------------------------------------------------------
+# Properties: for any separating sizes, right passes and each mistake is named
+# ----------------------------------------------------------------------------
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(min_value=0, max_value=2**31 - 1))
+def test_named_diagnoses_hold_for_any_separating_sizes(seed):
+    n_prev, n = separating_sizes(seed, n_layers=1).layer_dims
+    m = separating_sizes(seed, n_layers=1).m
+    A_prev, W, b, dZ = layer_inputs(seed, n=n, n_prev=n_prev, m=m)
+    cache = (A_prev, W, b)
+    expected = linear_oracle(dZ, cache)
+    for implementation in (linear_backward_correct, linear_backward_einsum, linear_backward_loops):
+        dA_prev, dW, db = implementation(dZ, cache)
+        check_gradients({"dA_prev": dA_prev, "dW": dW, "db": db}, expected, m=m)
+    named = {
+        linear_backward_forgets_one_over_m: f"dW is off by a factor of m = {m}",
+        linear_backward_averages_twice: f"dW is off by a factor of 1/m = 1/{m}",
+        linear_backward_transposed: "dW is transposed",
+        linear_backward_no_keepdims: "db has shape",
+        linear_backward_db_axis0: f"db has shape (1, {m}), one entry per example",
+    }
+    for buggy, words in named.items():
+        dA_prev, dW, db = buggy(dZ, cache)
+        message = message_of(check_gradients, {"dA_prev": dA_prev, "dW": dW, "db": db}, expected, m=m)
+        assert message.startswith(words), (buggy.__name__, message)
+    dA_prev, dW, db = linear_backward_correct(dZ, cache)
+    message = message_of(check_gradients, {"dA_prev": -dA_prev, "dW": dW, "db": db}, expected, m=m)
+    assert message.startswith("dA_prev has the right size but the opposite sign"), message
