@@ -126,7 +126,7 @@ def _type_hint(value, expected_type):
         return "it was built as a list; convert it with np.array(...) before returning it."
     if expected_type is float and kind is np.ndarray:
         if value.shape == (1, 1):
-            return "J is a Python float, not a (1, 1) array: convert with float(...) (or .item())."
+            return "a (1, 1) array is not a float: convert it with float(...) (or .item()) before returning it."
         return f"an array of shape {shape_text(value.shape)} is not a single number; return a float."
     if expected_type is float and kind in _diagnose.BOOL_TYPES:
         return "a comparison gives True/False; return the number itself."
