@@ -11,6 +11,7 @@ gradebook backups are next to gradebook.db).
 `CourseDirectory.root` to `root`.
 """
 
+import copy
 import os
 import sys
 from functools import cached_property
@@ -22,6 +23,10 @@ from traitlets.config.loader import PyFileConfigLoader
 CONFIG_FILE = "nbgrader_config.py"
 #: This pipeline's own records, under the course root.
 STATE_FOLDER = ".autograder"
+
+
+class CourseError(Exception):
+    """Something about the course folder that the instructor must fix (shown without a traceback)."""
 
 
 def _ensure_venv_bin_on_path():
@@ -37,7 +42,7 @@ def find_course_root(start=None):
     for folder in (here, *here.parents):
         if (folder / CONFIG_FILE).is_file():
             return folder
-    raise FileNotFoundError(f"no {CONFIG_FILE} in {here} or above it; pass --course DIR")
+    raise CourseError(f"no {CONFIG_FILE} in {here} or above it; pass --course DIR")
 
 
 class Course:
@@ -64,8 +69,7 @@ class Course:
 
     def config(self, **course_directory):
         """A Config for nbgrader: the course file, root forced to `root`, plus CourseDirectory overrides."""
-        config = Config()
-        config.merge(self.file_config)
+        config = copy.deepcopy(self.file_config)
         config.CourseDirectory.root = str(self.root)
         if self._db_url:
             config.CourseDirectory.db_url = self._db_url
@@ -141,7 +145,7 @@ class Course:
         """The instructor's notebooks of `assignment`, sorted."""
         folder = self.source / assignment
         if not folder.is_dir():
-            raise FileNotFoundError(f"no assignment {assignment!r}: {folder} does not exist "
+            raise CourseError(f"no assignment {assignment!r}: {folder} does not exist "
                                     f"(assignments: {', '.join(self.assignments()) or 'none'})")
         return sorted(folder.glob("*.ipynb"))
 

@@ -47,6 +47,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute, LimitOutput
 
 from autograder.incidents import Incident
+from autograder.quiet import log as quiet_log
 
 #: Status of one cell after a run.
 OK, ERROR, TIMEOUT, DIED, NOT_RUN, SKIPPED = "ok", "error", "timeout", "died", "not_run", "skipped"
@@ -189,7 +190,7 @@ async def start_kernel(folder, limits, launcher=None, workdir=None):
     folder = Path(folder)
     workdir = Path(workdir) if workdir is not None else folder / "work"
     workdir.mkdir(parents=True, exist_ok=True)
-    manager = _WrappedKernelManager(kernel_name="python3")
+    manager = _WrappedKernelManager(kernel_name="python3", log=quiet_log)
     manager.configure_launch(launcher, workdir, limits)
     manager.connection_file = str(folder / "kernel.json")
     # IPC sockets in the private folder: no TCP ports to race for, nothing on the network.
@@ -264,6 +265,7 @@ async def execute_in_slot(slot, notebook, limits, notebook_name=None):
     started = time.monotonic()
     deadline = started + limits.wall_clock if limits.wall_clock else math.inf
     client = Execute(
+        log=quiet_log,
         km=slot.manager,
         timeout=int(math.ceil(limits.cell_timeout)),
         interrupt_on_timeout=True,
@@ -274,7 +276,7 @@ async def execute_in_slot(slot, notebook, limits, notebook_name=None):
     )
     client.nb = notebook
     client.kc = slot.client
-    output_limit = LimitOutput(max_lines=limits.max_output_lines)
+    output_limit = LimitOutput(max_lines=limits.max_output_lines, log=quiet_log)
     runs, incidents = [], []
     stop_reason = None
     execution_count = 0
@@ -424,3 +426,25 @@ class KernelPool:
 def with_limits(limits, **changes):
     """A copy of `limits` with some fields changed."""
     return replace(limits, **changes)
+
+
+def result_after_abort(notebook, limits, launcher, seconds, notebook_name=None):
+    """An ExecutionResult for a run that had to be abandoned (the guard around it fired).
+
+    Cells that got an execution count ran (their outputs are kept); the others did not.
+    """
+    runs, cut = [], None
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type != "code" or not cell.source.strip():
+            runs.append(CellRun(index, SKIPPED))
+        elif cell.get("execution_count") and cut is None:
+            runs.append(CellRun(index, ERROR if _has_error(cell) else OK))
+        else:
+            if cut is None:
+                cut = index
+            cell.outputs = []
+            runs.append(CellRun(index, NOT_RUN))
+    where = _cell_label(notebook.cells[cut], cut) if cut is not None else None
+    incident = Incident("kernel_unresponsive", "the run did not finish within its time limit and was abandoned; "
+                        "cells from here on were not run", where, notebook_name)
+    return ExecutionResult(notebook, runs, [incident], seconds, launcher.describe(limits))

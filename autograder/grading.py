@@ -1,0 +1,361 @@
+"""`grade`: autograde every collected submission of an assignment, in parallel, resumably.
+
+Programmatic API (also what `python -m autograder grade` runs):
+
+    from autograder.grading import grade_submissions, load_results
+
+    records = grade_submissions("/path/to/course", "01_logistic_regression", jobs=2)
+    record = records["alice"]                # an autograder.state.StudentRecord
+    record.status                            # "graded", "graded_with_incidents", "ungradable" or "failed"
+    record.scores                            # {grade_id: (points, max_points)} of the autograded test cells
+    record.total, record.max_total           # autograded points (hand-graded cells count 0 until graded)
+    record.feedback                          # {grade_id: printed output + error message + the student's frames}
+    record.diagnoses                         # {grade_id: first line of the AssertionError} of failed tests
+    record.incidents                         # [Incident(kind, message, cell, notebook), ...]
+    load_results(course, assignment)         # the same records, read back from disk, no grading
+
+    grade_notebooks(source_folder, {"alice": notebook, ...}) # a throwaway course around in-memory notebooks
+
+How a batch runs (one grader process; student code runs only in kernels):
+
+1. The gradebook learns the assignment from source/ if it has to (spec.sync_assignment)
+   and is backed up (gradebook.backup) before anything is written.
+2. Students whose recorded state is final and whose submission and assignment are
+   unchanged are skipped (unless force).
+3. Up to `jobs` submissions run at once (default: one per core). Each notebook of a
+   submission is matched against the instructor's version (matching.reconcile),
+   copied into a private working folder and run cell by cell in a kernel that the
+   KernelPool started ahead of need (executor.execute_in_slot, with the per-cell,
+   per-submission and memory limits of `limits`).
+4. The grader scores the executed notebook (scoring.score_notebook) and writes, in this
+   order: autograded/<student>/<assignment>/<notebook>.ipynb, the gradebook (one
+   transaction), and the state record (state.save). Each write is atomic, and the
+   record comes last, so killing the grader at any moment and running `grade` again
+   gives the same gradebook as an uninterrupted run.
+
+No submission can stop the batch: whatever happens to one ends in its own record.
+"""
+
+import asyncio
+import json
+import os
+import shutil
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import nbformat
+
+from autograder import gradebook as gradebook_store
+from autograder import progress, state
+from autograder.course import Course
+from autograder.executor import ExecutionLimits, KernelPool, LocalLauncher, execute_in_slot, result_after_abort
+from autograder.incidents import Incident
+from autograder.matching import reconcile
+from autograder.scoring import missing_notebook_scores, score_notebook
+from autograder.spec import load_spec, sync_assignment
+
+
+def default_jobs():
+    """One job per core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+class UnreadableNotebook(Exception):
+    """A submitted file is not a notebook; the message names the position of the problem."""
+
+
+def read_notebook(path):
+    """Read a submitted notebook; UnreadableNotebook (naming the position) if it is not one."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise UnreadableNotebook(f"not UTF-8 text (byte {error.start}): not a notebook") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UnreadableNotebook(f"not valid JSON at line {error.lineno} column {error.colno} "
+                                 f"(character {error.pos}): {error.msg}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+        raise UnreadableNotebook("valid JSON but not a notebook (no list of cells)")
+    try:
+        notebook = nbformat.reads(text, as_version=4)
+    except Exception as error:  # noqa: BLE001 - any nbformat failure means "not a usable notebook"
+        raise UnreadableNotebook(f"not a readable notebook: {type(error).__name__}: {error}") from None
+    for cell in notebook.cells:
+        if not isinstance(cell.get("source"), str) or cell.get("cell_type") not in ("code", "markdown", "raw"):
+            raise UnreadableNotebook("a cell has no source text or an unknown type")
+        cell.setdefault("metadata", nbformat.NotebookNode())
+        if cell.cell_type == "code":
+            cell.setdefault("outputs", [])
+            cell.setdefault("execution_count", None)
+    return notebook
+
+
+def read_timestamp(folder):
+    path = Path(folder) / "timestamp.txt"
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except (FileNotFoundError, UnicodeDecodeError):
+        return None
+    return text or None
+
+
+@dataclass
+class _Prepared:
+    """One submission, read and matched, ready to run."""
+
+    student: str
+    fingerprint: str
+    timestamp: str | None
+    notebooks: dict = field(default_factory=dict)    # name -> reconciled notebook
+    incidents: list = field(default_factory=list)
+    missing: dict = field(default_factory=dict)      # name -> reason it scores 0
+
+
+def _prepare(course, spec, student):
+    folder = course.submission_folder(student, spec.name)
+    prepared = _Prepared(student, state.fingerprint(folder), read_timestamp(folder))
+    for name, notebook_spec in spec.notebooks.items():
+        path = folder / f"{name}.ipynb"
+        if not path.is_file():
+            reason = f"{name}.ipynb was not submitted"
+            prepared.missing[name] = reason
+            prepared.incidents.append(Incident("missing_notebook", reason, None, name))
+            continue
+        try:
+            notebook = read_notebook(path)
+            matched, found = reconcile(notebook, notebook_spec, spec.name)
+        except UnreadableNotebook as error:
+            reason = f"{name}.ipynb: {error}"
+            prepared.missing[name] = reason
+            prepared.incidents.append(Incident("unreadable", reason, None, name))
+            continue
+        except Exception as error:  # noqa: BLE001 - nbgrader refused the metadata: ungradable, not fatal
+            reason = f"{name}.ipynb could not be matched to the assignment: {type(error).__name__}: {error}"
+            prepared.missing[name] = reason
+            prepared.incidents.append(Incident("unreadable", reason, None, name))
+            continue
+        prepared.notebooks[name] = matched
+        prepared.incidents.extend(found)
+    return prepared
+
+
+def _extra_files(course, assignment):
+    """Non-notebook files of source/<assignment>/ (data files), as nbgrader copies them for autograding."""
+    from nbgrader.utils import find_all_files
+
+    folder = course.source / assignment
+    ignore = list(course.coursedir().ignore) + ["*.ipynb"]
+    return [(Path(path), Path(path).relative_to(folder)) for path in find_all_files(str(folder), ignore)]
+
+
+def _now():
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class _Batch:
+    """One `grade` run: the pool of kernels, the open gradebook, the progress bar."""
+
+    def __init__(self, course, spec, limits, launcher, jobs, gradebook, bar):
+        self.course, self.spec, self.limits, self.launcher = course, spec, limits, launcher
+        self.jobs, self.gradebook, self.bar = jobs, gradebook, bar
+        self.extra_files = _extra_files(course, spec.name)
+        self.counts = {}
+        self.records = {}
+
+    async def run(self, students):
+        queue = asyncio.Queue()
+        for student in students:
+            queue.put_nowait(student)
+        pool = KernelPool(min(self.jobs, len(students)), self.limits, self.launcher)
+        pool.fill()
+        try:
+            await asyncio.gather(*(self._worker(queue, pool) for _ in range(min(self.jobs, len(students)))))
+        finally:
+            await pool.close()
+
+    async def _worker(self, queue, pool):
+        while not queue.empty():
+            student = queue.get_nowait()
+            started = time.monotonic()
+            try:
+                record, executed = await self._grade(student, pool)
+            except Exception:  # noqa: BLE001 - a bug or a broken kernel: this student fails, the batch goes on
+                record, executed = self._failure(student, traceback.format_exc(limit=8)), {}
+            record.seconds = round(time.monotonic() - started, 3)
+            try:
+                self._store(record, executed)
+            except Exception:  # noqa: BLE001
+                record = self._failure(student, "could not store the result:\n" + traceback.format_exc(limit=8))
+                state.save(self.course, record)
+            self.records[student] = record
+            self.counts[record.status] = self.counts.get(record.status, 0) + 1
+            self.bar.set_postfix({key.replace("_", " "): value for key, value in sorted(self.counts.items())},
+                                 refresh=False)
+            self.bar.update(1)
+
+    def _failure(self, student, reason):
+        folder = self.course.submission_folder(student, self.spec.name)
+        return state.StudentRecord(student, self.spec.name, state.FAILED, reason=reason,
+                                   fingerprint=state.fingerprint(folder), spec_fingerprint=self.spec.fingerprint,
+                                   timestamp=read_timestamp(folder), graded_at=_now())
+
+    async def _grade(self, student, pool):
+        prepared = _prepare(self.course, self.spec, student)
+        record = state.StudentRecord(student, self.spec.name, state.GRADED, fingerprint=prepared.fingerprint,
+                                     spec_fingerprint=self.spec.fingerprint, timestamp=prepared.timestamp,
+                                     graded_at=_now(), launcher=self.launcher.describe(self.limits))
+        record.incidents.extend(prepared.incidents)
+        if not prepared.notebooks:
+            record.status = state.UNGRADABLE
+            record.reason = "; ".join(prepared.missing.values()) or "nothing to grade"
+            for name, notebook_spec in self.spec.notebooks.items():
+                record.cells.extend(missing_notebook_scores(notebook_spec, prepared.missing.get(name, record.reason)))
+            return record, {}
+        executed = {}
+        for name, notebook_spec in self.spec.notebooks.items():
+            if name not in prepared.notebooks:
+                record.cells.extend(missing_notebook_scores(notebook_spec, prepared.missing[name]))
+                continue
+            try:
+                slot = await pool.acquire()
+            except Exception as error:  # noqa: BLE001 - the grader's problem, not the student's
+                record = self._failure(student, f"no kernel could be started: {type(error).__name__}: {error}")
+                record.incidents.append(Incident("kernel_start", str(error), None, name))
+                return record, {}
+            result = await self._execute(slot, pool, prepared.notebooks[name], name)
+            record.incidents.extend(result.incidents)
+            record.cells.extend(score_notebook(result, notebook_spec))
+            executed[name] = result.notebook
+        if record.incidents:
+            record.status = state.GRADED_WITH_INCIDENTS
+        return record, executed
+
+    async def _execute(self, slot, pool, notebook, name):
+        started = time.monotonic()
+        try:
+            for source, relative in self.extra_files:
+                target = slot.workdir / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(source, target)
+            nbformat.write(notebook, slot.workdir / f"{name}.ipynb")
+            guard = self.limits.wall_clock + self.limits.cell_timeout + 60 if self.limits.wall_clock else None
+            try:
+                return await asyncio.wait_for(execute_in_slot(slot, notebook, self.limits, name), guard)
+            except asyncio.TimeoutError:
+                return result_after_abort(notebook, self.limits, self.launcher, time.monotonic() - started, name)
+        finally:
+            pool.release(slot)
+
+    def _store(self, record, executed):
+        """autograded notebooks, then the gradebook, then the state record (the commit marker)."""
+        if record.status == state.FAILED:
+            state.save(self.course, record)
+            return
+        folder = self.course.autograded_folder(record.student, self.spec.name)
+        for name, notebook in executed.items():
+            state.atomic_write_text(folder / f"{name}.ipynb", nbformat.writes(notebook))
+        submitted = self.course.submission_folder(record.student, self.spec.name)
+        if (submitted / "timestamp.txt").is_file():
+            state.atomic_write_bytes(folder / "timestamp.txt", (submitted / "timestamp.txt").read_bytes())
+        gradebook_store.write_record(self.gradebook, record, self.spec)
+        state.save(self.course, record)
+
+
+def _as_course(course):
+    return course if isinstance(course, Course) else Course(course)
+
+
+def pending_students(course, spec, students, force, gradebook):
+    """The students that need grading now (all with force; else those without an up-to-date final record)."""
+    if force:
+        return list(students)
+    in_gradebook = gradebook_store.submitted_students(gradebook, spec.name)
+    pending = []
+    for student in students:
+        record = state.load(course, spec.name, student)
+        if (record is not None and record.final and student in in_gradebook
+                and record.spec_fingerprint == spec.fingerprint
+                and record.fingerprint == state.fingerprint(course.submission_folder(student, spec.name))):
+            continue
+        pending.append(student)
+    return pending
+
+
+def grade_submissions(course, assignment, jobs=None, force=False, students=None, limits=None, launcher=None):
+    """Grade the collected submissions of `assignment`; return {student: StudentRecord} for all of them.
+
+    course:   a Course or the path of a course root.
+    jobs:     submissions run at once (default: the number of cores).
+    force:    grade again students whose record is final and up to date.
+    students: grade only these student ids (default: every folder in submitted/).
+    limits:   executor.ExecutionLimits (default: the course's per-cell timeout, 15 min per
+              submission, 4 GiB of memory).
+    launcher: how kernels are started (default executor.LocalLauncher; issue 10's sandbox plugs in here).
+    """
+    course = _as_course(course)
+    limits = limits or ExecutionLimits(cell_timeout=course.cell_timeout)
+    launcher = launcher or LocalLauncher()
+    jobs = jobs or default_jobs()
+    all_students = course.submitted_students(assignment)
+    wanted = [s for s in all_students if students is None or s in set(students)]
+    course.source_notebooks(assignment)
+    backups = []
+
+    def backup_once():
+        if not backups:
+            backups.append(gradebook_store.backup(course))
+
+    sync_assignment(course, assignment, before_write=backup_once)
+    spec = load_spec(course, assignment)
+    with course.gradebook() as gradebook:
+        pending = pending_students(course, spec, wanted, force, gradebook)
+        if pending:
+            backup_once()
+            with progress.bar(total=len(pending), desc=f"grade {assignment}", unit="submission") as bar:
+                batch = _Batch(course, spec, limits, launcher, jobs, gradebook, bar)
+                asyncio.run(batch.run(pending))
+    records = state.load_all(course, assignment)
+    return {student: records[student] for student in wanted if student in records}
+
+
+def load_results(course, assignment):
+    """{student: StudentRecord} as recorded by the last grading (nothing is run)."""
+    return state.load_all(_as_course(course), assignment)
+
+
+def grade_notebooks(source_folder, notebooks, jobs=None, limits=None, launcher=None, keep=None):
+    """Grade in-memory notebooks in a throwaway course; return {student: StudentRecord}.
+
+    source_folder: source/<assignment>/ of a course (the assignment is its folder name; the
+                   course's nbgrader_config.py, if any, is copied along).
+    notebooks:     {student_id: NotebookNode}; each is submitted as the assignment's only notebook
+                   (or pass {student_id: {notebook_name: NotebookNode}} for several).
+    keep:          a folder to build the course in and keep (default: a temporary one, removed).
+    """
+    source_folder = Path(source_folder).resolve()
+    assignment = source_folder.name
+    root = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="autograder-course-"))
+    try:
+        shutil.copytree(source_folder, root / "source" / assignment, dirs_exist_ok=True)
+        config = source_folder.parents[1] / "nbgrader_config.py"
+        if config.is_file():
+            shutil.copy(config, root / "nbgrader_config.py")
+        names = sorted(path.stem for path in source_folder.glob("*.ipynb"))
+        for student, submission in notebooks.items():
+            folder = root / "submitted" / student / assignment
+            folder.mkdir(parents=True, exist_ok=True)
+            per_notebook = submission if isinstance(submission, dict) and "cells" not in submission else {names[0]: submission}
+            for name, notebook in per_notebook.items():
+                nbformat.write(notebook, folder / f"{name}.ipynb")
+        return grade_submissions(Course(root), assignment, jobs=jobs, force=True, limits=limits, launcher=launcher)
+    finally:
+        if not keep:
+            shutil.rmtree(root, ignore_errors=True)
