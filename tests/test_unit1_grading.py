@@ -1,0 +1,186 @@
+"""Unit 1 (01_logistic_regression): proof that the grading is right.
+
+One nbgrader autograde run grades the solution, the blank release and one
+submission per typical mistake. Each mistake is the solution with one or two
+lines changed, so it must lose exactly the points of the cells that test what
+it breaks, and the feedback of those cells must name the mistake.
+
+Which cells a mistake fails is part of the design: the function's own test
+cells always (their hidden parts run the student's function on top of correct
+parts, so a mistake costs points once), plus the end-to-end cell
+`test_model_breast_cancer` when the mistake keeps the trained model from
+classifying the real data.
+"""
+
+import pytest
+
+from tests.nbgrade_support import autograde, blank_submission, describe, solution_code, submission_with
+
+pytestmark = pytest.mark.slow
+
+ASSIGNMENT = "01_logistic_regression"
+
+AUTOGRADED_POINTS = {
+    "test_initialize_with_zeros": 1,
+    "test_propagate_cost": 2,
+    "test_propagate_dw": 2,
+    "test_propagate_db": 1,
+    "test_optimize_update": 2,
+    "test_optimize_costs": 1,
+    "test_predict": 2,
+    "test_model_outputs": 2,
+    "test_model_breast_cancer": 2,
+}
+
+END_TO_END = "test_model_breast_cancer"
+
+# name: (answer cell, {solution line: buggy line}, cells that must fail, {failing cell: words its feedback must contain})
+MISTAKES = {
+    "w_flat_1d": (
+        "initialize_with_zeros",
+        {"w = np.zeros((dim, 1))": "w = np.zeros(dim)"},
+        {"test_initialize_with_zeros", END_TO_END},
+        {"test_initialize_with_zeros": ["1-D array", "(3, 1)"], END_TO_END: ["shape"]},
+    ),
+    "cost_is_loss_row": (
+        "propagate",
+        {"cost = float(np.mean(binary_cross_entropy_loss(A, Y)))": "cost = binary_cross_entropy_loss(A, Y)"},
+        {"test_propagate_cost"},
+        {"test_propagate_cost": ["per-example losses L, not the cost J"]},
+    ),
+    "cost_summed_not_averaged": (
+        "propagate",
+        {"cost = float(np.mean(binary_cross_entropy_loss(A, Y)))": "cost = float(np.sum(binary_cross_entropy_loss(A, Y)))"},
+        {"test_propagate_cost"},
+        {"test_propagate_cost": ["factor of m"]},
+    ),
+    "dw_without_1_over_m": (
+        "propagate",
+        {"dw = X @ dZ.T / m": "dw = X @ dZ.T"},
+        {"test_propagate_dw"},
+        {"test_propagate_dw": ["factor of m", "forgot to average"]},
+    ),
+    "dw_transposed": (
+        "propagate",
+        {"dw = X @ dZ.T / m": "dw = dZ @ X.T / m"},
+        {"test_propagate_dw", END_TO_END},
+        {"test_propagate_dw": ["transposed"], END_TO_END: ["shape"]},
+    ),
+    "dw_elementwise_product": (
+        "propagate",
+        {"dw = X @ dZ.T / m": "dw = X * dZ / m"},
+        {"test_propagate_dw", END_TO_END},
+        {"test_propagate_dw": ["elementwise X * dZ", "matrix product"]},
+    ),
+    "db_as_array": (
+        "propagate",
+        {"db = float(np.sum(dZ) / m)": "db = np.sum(dZ, axis=1, keepdims=True) / m"},
+        {"test_propagate_db"},
+        {"test_propagate_db": ["(1, 1) array, not a float"]},
+    ),
+    "db_wrong_sign": (
+        "propagate",
+        {"db = float(np.sum(dZ) / m)": "db = float(np.sum(Y - A) / m)"},
+        {"test_propagate_db", END_TO_END},
+        {"test_propagate_db": ["wrong sign"]},
+    ),
+    "gradient_ascent": (
+        "optimize",
+        {
+            'w = w - learning_rate * grads["dw"]': 'w = w + learning_rate * grads["dw"]',
+            'b = b - learning_rate * grads["db"]': 'b = b + learning_rate * grads["db"]',
+        },
+        {"test_optimize_update", "test_optimize_costs", END_TO_END},
+        {"test_optimize_update": ["gradient ascent"]},
+    ),
+    "cost_recorded_every_iteration": (
+        "optimize",
+        {"if iteration % 100 == 0:": "if True:"},
+        {"test_optimize_costs"},
+        {"test_optimize_costs": ["should record 3 costs", "iteration % 100 == 0"]},
+    ),
+    "predict_returns_probabilities": (
+        "predict",
+        {"Y_prediction = (A > 0.5).astype(float)": "Y_prediction = A"},
+        {"test_predict", END_TO_END},
+        {"test_predict": ["probabilities", "threshold"]},
+    ),
+    "predict_flipped": (
+        "predict",
+        {"Y_prediction = (A > 0.5).astype(float)": "Y_prediction = (A < 0.5).astype(float)"},
+        {"test_predict", END_TO_END},
+        {"test_predict": ["flipped"]},
+    ),
+    "accuracy_in_percent": (
+        "model",
+        {
+            "train_accuracy = float(np.mean(Y_prediction_train == Y_train))": "train_accuracy = 100 * float(np.mean(Y_prediction_train == Y_train))",
+            "test_accuracy = float(np.mean(Y_prediction_test == Y_test))": "test_accuracy = 100 * float(np.mean(Y_prediction_test == Y_test))",
+        },
+        {"test_model_outputs"},
+        {"test_model_outputs": ["percentage"]},
+    ),
+    "predicts_with_untrained_parameters": (
+        "model",
+        {'w, b = params["w"], params["b"]': "pass  # the trained params are never used"},
+        {"test_model_outputs", END_TO_END},
+        {"test_model_outputs": ["not with the starting zeros"]},
+    ),
+}
+
+
+def _with_bug(solutions, cell, replacements):
+    code = solutions[cell]
+    for line, buggy in replacements.items():
+        assert code.count(line) == 1, f"the solution of {cell} no longer contains exactly one {line!r}; update MISTAKES"
+        code = code.replace(line, buggy)
+    return code
+
+
+@pytest.fixture(scope="module")
+def results():
+    solutions = solution_code(ASSIGNMENT)
+    submissions = {"solution": submission_with(ASSIGNMENT, {}), "blank": blank_submission(ASSIGNMENT)}
+    for name, (cell, replacements, _, _) in MISTAKES.items():
+        submissions[name] = submission_with(ASSIGNMENT, {cell: _with_bug(solutions, cell, replacements)})
+    return autograde(ASSIGNMENT, submissions)
+
+
+def test_grading_runs_without_problems(results):
+    problems = {student: result.problems for student, result in results.items() if result.problems}
+    assert not problems, describe(results)
+
+
+def test_the_graded_cells_and_points_are_the_designed_ones(results):
+    scores = results["solution"].scores
+    assert {grade_id: max_points for grade_id, (_, max_points) in scores.items()} == AUTOGRADED_POINTS, describe(results)
+
+
+def test_solution_gets_every_autograded_point(results):
+    solution = results["solution"]
+    assert solution.total == solution.max_total == sum(AUTOGRADED_POINTS.values()), describe(results)
+
+
+def test_blank_release_gets_zero_and_says_not_implemented(results):
+    blank = results["blank"]
+    assert blank.total == 0 and blank.failed == set(AUTOGRADED_POINTS), describe(results)
+    for grade_id, text in blank.feedback.items():
+        assert "not implemented yet" in text, f"{grade_id}: {text}"
+
+
+@pytest.mark.parametrize("mistake", sorted(MISTAKES))
+def test_each_mistake_loses_exactly_its_cells(results, mistake):
+    _, _, failing, _ = MISTAKES[mistake]
+    result = results[mistake]
+    assert result.failed == failing, describe({mistake: result})
+    for grade_id, (points, max_points) in result.scores.items():
+        assert points == (0 if grade_id in failing else max_points), f"{mistake}: {grade_id} scored {points}/{max_points}"
+
+
+@pytest.mark.parametrize("mistake", sorted(MISTAKES))
+def test_each_mistake_is_named_in_the_feedback(results, mistake):
+    _, _, _, named = MISTAKES[mistake]
+    for grade_id, phrases in named.items():
+        text = results[mistake].feedback[grade_id]
+        for phrase in phrases:
+            assert phrase in text, f"{mistake}: the feedback of {grade_id} does not say {phrase!r}:\n{text}"
