@@ -1,0 +1,224 @@
+"""Unit 3 (03_loss_vs_cost): proof that the grading is right.
+
+One nbgrader autograde run grades the solution, the blank release and one
+submission per typical mistake. Each mistake is the solution with a line or
+two changed (or one answer cell rewritten), so it must lose exactly the points
+of the cells that test what it breaks, and the feedback of those cells must
+name the mistake.
+
+Which cells a mistake fails is part of the design. Each part is graded on its
+own: while Part 3 is tested, the Part 2 functions (dAL_loss_convention,
+dAL_cost_convention) are replaced by finite-difference stand-ins, and while
+Part 4 is tested, backward_two_layer is replaced by a recording stand-in. So
+a mistake in `dAL` costs the points of Part 2 only, and a misplaced 1/m in the
+backward pass costs the Part 3 cells that look at the tensors it changes.
+
+The unit's point is where the 1/m goes, so most mistakes put it in the wrong
+place: missing, doubled, the other convention's, a sum where a mean belongs.
+The two correct placements are both accepted (the solution uses both, through
+the `convention` argument, and gets every point).
+"""
+
+import pytest
+
+from tests.nbgrade_support import autograde, blank_submission, describe, solution_code, submission_with
+
+pytestmark = pytest.mark.slow
+
+ASSIGNMENT = "03_loss_vs_cost"
+
+AUTOGRADED_POINTS = {
+    "test_dcost_dlosses": 1,
+    "test_dAL_loss_convention_cross_entropy": 1,
+    "test_dAL_cost_convention_cross_entropy": 1,
+    "test_dAL_loss_convention_mse": 1,
+    "test_dAL_cost_convention_mse": 1,
+    "test_backward_two_layer_dW_db": 2,
+    "test_backward_two_layer_intermediates_loss_convention": 1,
+    "test_backward_two_layer_intermediates_cost_convention": 1,
+    "test_backward_two_layer_squared_error": 2,
+    "test_average_of_example_gradients": 2,
+}
+
+MANUALLY_GRADED = "derivation_where_the_1_over_m_goes"
+
+BACKWARD_DW = "test_backward_two_layer_dW_db"
+BACKWARD_LOSS = "test_backward_two_layer_intermediates_loss_convention"
+BACKWARD_COST = "test_backward_two_layer_intermediates_cost_convention"
+BACKWARD_MSE = "test_backward_two_layer_squared_error"
+AVERAGE = "test_average_of_example_gradients"
+
+AVERAGE_OVER_THE_WHOLE_BATCH = '''
+def average_of_example_gradients(X, Y, params, loss="cross_entropy", output="sigmoid"):
+    AL, caches = model_forward(X, params, hidden="relu", output=output)
+    grads = backward_two_layer(AL, Y, caches, loss=loss, output=output, convention="loss")
+    return {key: grads[key] for key in ("dW1", "db1", "dW2", "db2")}
+'''
+
+# name: (answer cell, {solution line: buggy line} or the whole buggy cell, cells that must fail,
+#        {failing cell: phrases its feedback must contain})
+MISTAKES = {
+    "dJ_dL_without_1_over_m": (
+        "dcost_dlosses",
+        {"return np.full(L.shape, 1.0 / m)": "return np.ones(L.shape)"},
+        {"test_dcost_dlosses"},
+        {"test_dcost_dlosses": ["gradient of the SUM of the losses"]},
+    ),
+    "dAL_sign_flipped": (
+        "dAL_loss_convention",
+        {"return -(Y / AL - (1 - Y) / (1 - AL))": "return Y / AL - (1 - Y) / (1 - AL)"},
+        {"test_dAL_loss_convention_cross_entropy"},
+        {"test_dAL_loss_convention_cross_entropy": ["sign flipped"]},
+    ),
+    "dAL_loss_convention_already_averaged": (
+        "dAL_loss_convention",
+        {"return -(Y / AL - (1 - Y) / (1 - AL))": "return -(Y / AL - (1 - Y) / (1 - AL)) / AL.shape[1]"},
+        {"test_dAL_loss_convention_cross_entropy"},
+        {"test_dAL_loss_convention_cross_entropy": ["cost convention's dJ/dA", "no 1/m"]},
+    ),
+    "dAL_cost_convention_without_1_over_m": (
+        "dAL_cost_convention",
+        {"return dAL_loss_convention(AL, Y, loss, half=half) / m": "return dAL_loss_convention(AL, Y, loss, half=half)"},
+        {"test_dAL_cost_convention_cross_entropy", "test_dAL_cost_convention_mse"},
+        {
+            "test_dAL_cost_convention_cross_entropy": ["loss convention's dL/dA", "divides it by m"],
+            "test_dAL_cost_convention_mse": ["loss convention's dL/dA"],
+        },
+    ),
+    "mse_factor_2_missing": (
+        "dAL_loss_convention",
+        {"return (AL - Y) if half else 2 * (AL - Y)": "return AL - Y"},
+        {"test_dAL_loss_convention_mse"},
+        {"test_dAL_loss_convention_mse": ["factor 2", "half=False", "is missing"]},
+    ),
+    "mse_half_keeps_factor_2": (
+        "dAL_loss_convention",
+        {"return (AL - Y) if half else 2 * (AL - Y)": "return 2 * (AL - Y)"},
+        {"test_dAL_loss_convention_mse"},
+        {"test_dAL_loss_convention_mse": ["half=True", "1/2 cancels the 2"]},
+    ),
+    "backward_missing_1_over_m": (
+        "backward_two_layer",
+        {"        scale = 1.0 / m\n": "        scale = 1.0\n"},
+        {BACKWARD_DW, BACKWARD_MSE},
+        {
+            BACKWARD_DW: ["convention='loss'", "the 1/m is missing", "loss convention"],
+            BACKWARD_MSE: ["the 1/m is missing"],
+        },
+    ),
+    "backward_doubled_1_over_m": (
+        "backward_two_layer",
+        {"        scale = 1.0\n    else:": "        scale = 1.0 / m\n    else:"},
+        {BACKWARD_DW, BACKWARD_MSE},
+        {
+            BACKWARD_DW: ["convention='cost'", "the 1/m is applied twice", "already carries the 1/m"],
+            BACKWARD_MSE: ["applied twice"],
+        },
+    ),
+    "backward_cost_dA_while_declaring_loss": (
+        "backward_two_layer",
+        {
+            "        dA2 = dAL_loss_convention(AL, Y, loss)\n        scale = 1.0 / m\n":
+            "        dA2 = dAL_cost_convention(AL, Y, loss)\n        scale = 1.0\n",
+        },
+        {BACKWARD_LOSS, BACKWARD_MSE},
+        {
+            BACKWARD_LOSS: ["already carries the 1/m", "called with convention='loss'", "dAL_loss_convention"],
+            BACKWARD_MSE: ["already carries the 1/m", "called with convention='loss'"],
+        },
+    ),
+    "backward_dZ_is_A_minus_Y_everywhere": (
+        "backward_two_layer",
+        {"    dZ2 = dA2 * derivative(output)(Z2)\n": "    dZ2 = (AL - Y) if convention == 'loss' else (AL - Y) / m\n"},
+        {BACKWARD_MSE},
+        {BACKWARD_MSE: ["dZ2 = A2 - Y drops the factor 2"]},
+    ),
+    "backward_sigmoid_derivative_dropped": (
+        "backward_two_layer",
+        {"    dZ2 = dA2 * derivative(output)(Z2)\n": "    dZ2 = dA2\n"},
+        {BACKWARD_DW, BACKWARD_LOSS, BACKWARD_COST, BACKWARD_MSE},
+        {
+            BACKWARD_LOSS: ["sigmoid'(Z) was dropped"],
+            BACKWARD_COST: ["sigmoid'(Z) was dropped"],
+        },
+    ),
+    "average_sums_instead_of_mean": (
+        "average_of_example_gradients",
+        {"return {key: total / m for key, total in totals.items()}": "return totals"},
+        {AVERAGE},
+        {AVERAGE: ["summed, not averaged", "their MEAN"]},
+    ),
+    "average_over_the_whole_batch": (
+        "average_of_example_gradients",
+        AVERAGE_OVER_THE_WHOLE_BATCH,
+        {AVERAGE},
+        {AVERAGE: ["once per example", "with m = [7]"]},
+    ),
+}
+
+
+def _with_bug(solutions, cell, replacements):
+    if isinstance(replacements, str):
+        return replacements
+    code = solutions[cell]
+    for line, buggy in replacements.items():
+        assert code.count(line) == 1, f"the solution of {cell} no longer contains exactly one {line!r}; update MISTAKES"
+        code = code.replace(line, buggy)
+    return code
+
+
+@pytest.fixture(scope="module")
+def results():
+    solutions = solution_code(ASSIGNMENT)
+    submissions = {"solution": submission_with(ASSIGNMENT, {}), "blank": blank_submission(ASSIGNMENT)}
+    for name, (cell, replacements, _, _) in MISTAKES.items():
+        submissions[name] = submission_with(ASSIGNMENT, {cell: _with_bug(solutions, cell, replacements)})
+    return autograde(ASSIGNMENT, submissions)
+
+
+def test_grading_runs_without_problems(results):
+    problems = {student: result.problems for student, result in results.items() if result.problems}
+    assert not problems, describe(results)
+
+
+def test_the_graded_cells_and_points_are_the_designed_ones(results):
+    scores = results["solution"].scores
+    assert {grade_id: max_points for grade_id, (_, max_points) in scores.items()} == AUTOGRADED_POINTS, describe(results)
+
+
+def test_solution_gets_every_autograded_point(results):
+    solution = results["solution"]
+    assert solution.total == solution.max_total == sum(AUTOGRADED_POINTS.values()), describe(results)
+
+
+def test_blank_release_gets_zero_and_says_not_implemented(results):
+    blank = results["blank"]
+    assert blank.total == 0 and blank.failed == set(AUTOGRADED_POINTS), describe(results)
+    for grade_id, text in blank.feedback.items():
+        assert "not implemented yet" in text, f"{grade_id}: {text}"
+
+
+def test_the_derivation_cell_is_graded_by_hand_with_a_mark_scheme():
+    solutions = solution_code(ASSIGNMENT)
+    assert "Mark scheme" in solutions[MANUALLY_GRADED]
+    release = blank_submission(ASSIGNMENT)
+    text = "\n".join(cell.source for cell in release.cells)
+    assert "Mark scheme" not in text and "Model answer" not in text
+
+
+@pytest.mark.parametrize("mistake", sorted(MISTAKES))
+def test_each_mistake_loses_exactly_its_cells(results, mistake):
+    _, _, failing, _ = MISTAKES[mistake]
+    result = results[mistake]
+    assert result.failed == failing, describe({mistake: result})
+    for grade_id, (points, max_points) in result.scores.items():
+        assert points == (0 if grade_id in failing else max_points), f"{mistake}: {grade_id} scored {points}/{max_points}"
+
+
+@pytest.mark.parametrize("mistake", sorted(MISTAKES))
+def test_each_mistake_is_named_in_the_feedback(results, mistake):
+    _, _, _, named = MISTAKES[mistake]
+    for grade_id, phrases in named.items():
+        text = results[mistake].feedback[grade_id]
+        for phrase in phrases:
+            assert phrase in text, f"{mistake}: the feedback of {grade_id} does not say {phrase!r}:\n{text}"
