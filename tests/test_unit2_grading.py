@@ -152,7 +152,7 @@ MISTAKES = {
     "backward_does_not_reset": (
         _edit("value_backward", "    for node in order:\n        node.grad = 0.0\n", ""),
         {"test_backward_twice_resets"},
-        {"test_backward_twice_resets": "does not reset the gradients"},
+        {"test_backward_twice_resets": "does not reset the gradients before the sweep"},
     ),
     "cost_sums_instead_of_averaging": (
         _edit("logistic_cost_graph", "J = total_loss / m", "J = total_loss"),
@@ -164,7 +164,7 @@ MISTAKES = {
               "    for i in range(m):\n"
               "        w_values = [Value(float(weight)) for weight in np.asarray(w, dtype=float).reshape(-1)]\n"),
         {COST_GRADIENTS},
-        {COST_GRADIENTS: "w is not shared"},
+        {COST_GRADIENTS: "only one example's contribution reached w_values"},
     ),
 }
 
