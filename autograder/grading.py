@@ -37,7 +37,6 @@ No submission can stop the batch: whatever happens to one ends in its own record
 """
 
 import asyncio
-import json
 import os
 import shutil
 import tempfile
@@ -55,6 +54,7 @@ from autograder.course import Course
 from autograder.executor import ExecutionLimits, KernelPool, LocalLauncher, execute_in_slot, result_after_abort
 from autograder.incidents import Incident
 from autograder.matching import reconcile
+from autograder.notebooks import UnreadableNotebook, read_notebook
 from autograder.scoring import missing_notebook_scores, score_notebook
 from autograder.spec import load_spec, sync_assignment
 
@@ -65,37 +65,6 @@ def default_jobs():
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:
         return max(1, os.cpu_count() or 1)
-
-
-class UnreadableNotebook(Exception):
-    """A submitted file is not a notebook; the message names the position of the problem."""
-
-
-def read_notebook(path):
-    """Read a submitted notebook; UnreadableNotebook (naming the position) if it is not one."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise UnreadableNotebook(f"not UTF-8 text (byte {error.start}): not a notebook") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise UnreadableNotebook(f"not valid JSON at line {error.lineno} column {error.colno} "
-                                 f"(character {error.pos}): {error.msg}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
-        raise UnreadableNotebook("valid JSON but not a notebook (no list of cells)")
-    try:
-        notebook = nbformat.reads(text, as_version=4)
-    except Exception as error:  # noqa: BLE001 - any nbformat failure means "not a usable notebook"
-        raise UnreadableNotebook(f"not a readable notebook: {type(error).__name__}: {error}") from None
-    for cell in notebook.cells:
-        if not isinstance(cell.get("source"), str) or cell.get("cell_type") not in ("code", "markdown", "raw"):
-            raise UnreadableNotebook("a cell has no source text or an unknown type")
-        cell.setdefault("metadata", nbformat.NotebookNode())
-        if cell.cell_type == "code":
-            cell.setdefault("outputs", [])
-            cell.setdefault("execution_count", None)
-    return notebook
 
 
 def read_timestamp(folder):

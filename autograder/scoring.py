@@ -23,7 +23,7 @@ from nbformat import NotebookNode
 from nbgrader.utils import compute_checksum, determine_grade
 
 from autograder.executor import DIED, NOT_RUN, TIMEOUT
-from autograder.spec import ANSWER, MANUAL, TASK
+from autograder.spec import ANSWER, MANUAL, TASK, TEST
 
 PASSED, FAILED, PARTIAL, NOT_RUN_STATUS, TIMED_OUT, MANUAL_STATUS, NO_RESPONSE, MISSING = (
     "passed", "failed", "partial", "not_run", "timeout", "needs_manual_grade", "no_response", "missing")
@@ -159,8 +159,9 @@ def score_notebook(result, spec):
     student_counts = _student_counts(notebook, spec)
     scores = []
     for spec_cell in spec.graded_cells:
+        what = describe(spec_cell.visible_source) if spec_cell.kind == TEST else "written answer, graded by hand"
         base = dict(notebook=spec.name, grade_id=spec_cell.grade_id, kind=spec_cell.kind,
-                    max_points=spec_cell.points, description=describe(spec_cell.visible_source))
+                    max_points=spec_cell.points, description=what)
         index = index_of.get(spec_cell.grade_id)
         if index is None:
             scores.append(CellScore(points=0.0, status=MISSING, diagnosis="the cell is missing", **base))
@@ -201,6 +202,7 @@ def score_notebook(result, spec):
 def missing_notebook_scores(spec, reason):
     """Scores of a notebook that was not submitted or could not be read: 0 everywhere."""
     return [CellScore(notebook=spec.name, grade_id=cell.grade_id, kind=cell.kind, points=0.0,
-                      max_points=cell.points, status=MISSING, description=describe(cell.visible_source),
+                      max_points=cell.points, status=MISSING,
+                      description=describe(cell.visible_source) if cell.kind == TEST else "written answer",
                       diagnosis=reason) for cell in spec.graded_cells]
 
