@@ -185,6 +185,10 @@ def autograde(assignment, submissions, keep_dir=None):
         logs = {}
         for student_id in submissions:
             outcome = api.autograde(assignment, student_id)
+            if not outcome["success"]:
+                # A kernel that dies at start-up on a loaded machine is not the
+                # submission's fault: try once more before reporting it.
+                outcome = api.autograde(assignment, student_id)
             logs[student_id] = outcome
         results = {}
         with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:

@@ -36,13 +36,36 @@ def _defined_names(code):
     }
 
 
+def _graded_definitions(code):
+    """Names of the top-level functions and classes an answer cell defines.
+
+    A function decorated with `@add_to_class(Cls)` (a method written in its own
+    cell) is named "Cls.name": it is a method, not a module-level function.
+    """
+    names = []
+    for node in ast.parse(code).body:
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        owner = next(
+            (
+                decorator.args[0].id
+                for decorator in getattr(node, "decorator_list", [])
+                if isinstance(decorator, ast.Call) and getattr(decorator.func, "id", "") == "add_to_class"
+                and decorator.args and isinstance(decorator.args[0], ast.Name)
+            ),
+            None,
+        )
+        names.append(f"{owner}.{node.name}" if owner else node.name)
+    return names
+
+
 def graded_names():
     """{name: (assignment, grade_id)} for every function or class an answer cell asks for."""
     names = {}
     for assignment in ASSIGNMENTS:
         for grade_id, code in nbgrade_support.solution_code(assignment).items():
             try:
-                defined = _defined_names(_code_of(code))
+                defined = _graded_definitions(_code_of(code))
             except SyntaxError:
                 continue  # a markdown answer
             for name in defined:
