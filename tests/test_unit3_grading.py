@@ -55,6 +55,54 @@ def average_of_example_gradients(X, Y, params, loss="cross_entropy", output="sig
     return {key: grads[key] for key in ("dW1", "db1", "dW2", "db2")}
 '''
 
+# Correct answers written differently from the solution: each must get every autograded point.
+ACCEPTED = {
+    # The 1/m placed by hand, dZ2 shortcuts exactly where they hold, np.mean for db, einsum for dW1,
+    # relu' from a comparison, and no call of the Part 2 functions at all.
+    "backward_with_valid_shortcuts": ("backward_two_layer", '''
+def backward_two_layer(AL, Y, caches, loss="cross_entropy", output="sigmoid", convention="loss"):
+    (X, W1, b1), Z1 = caches[0]
+    (A1, W2, b2), Z2 = caches[1]
+    m = AL.shape[1]
+    top = 1.0 if convention == "loss" else 1.0 / m
+    if loss == "cross_entropy":
+        dA2 = -(Y / AL - (1 - Y) / (1 - AL)) * top
+        dZ2 = (AL - Y) * top                       # sigmoid + cross-entropy
+    else:
+        dA2 = 2 * (AL - Y) * top
+        dZ2 = dA2 if output == "linear" else dA2 * AL * (1 - AL)
+    dA1 = W2.T @ dZ2
+    dZ1 = dA1 * (Z1 > 0)
+    if convention == "loss":
+        dW2, db2 = dZ2 @ A1.T / m, np.mean(dZ2, axis=1, keepdims=True)
+        dW1, db1 = np.einsum("im,jm->ij", dZ1, X) / m, np.mean(dZ1, axis=1, keepdims=True)
+    else:
+        dW2, db2 = dZ2 @ A1.T, np.sum(dZ2, axis=1, keepdims=True)
+        dW1, db1 = np.einsum("im,jm->ij", dZ1, X), np.sum(dZ1, axis=1, keepdims=True)
+    return {"dA2": dA2, "dZ2": dZ2, "dW2": dW2, "db2": db2, "dA1": dA1, "dZ1": dZ1, "dW1": dW1, "db1": db1}
+'''),
+    # The cost convention written from scratch, with the cross-entropy derivative in the (A - Y) / (A (1 - A)) form.
+    "dAL_cost_from_scratch": ("dAL_cost_convention", '''
+def dAL_cost_convention(AL, Y, loss, half=False):
+    m = AL.shape[1]
+    if loss == "cross_entropy":
+        return (AL - Y) / (AL * (1 - AL)) / m
+    if loss == "mse":
+        return (1.0 if half else 2.0) * (AL - Y) / m
+    raise ValueError(loss)
+'''),
+    # One-example gradients taken in the cost convention (the same numbers when m = 1), positional
+    # arguments, and np.mean over a stack.
+    "average_cost_convention_and_np_mean": ("average_of_example_gradients", '''
+def average_of_example_gradients(X, Y, params, loss="cross_entropy", output="sigmoid"):
+    per_example = []
+    for i in range(X.shape[1]):
+        AL_i, caches_i = model_forward(X[:, [i]], params, "relu", output)
+        per_example.append(backward_two_layer(AL_i, Y[:, [i]], caches_i, loss, output, "cost"))
+    return {key: np.mean([g[key] for g in per_example], axis=0) for key in ("dW1", "db1", "dW2", "db2")}
+'''),
+}
+
 # name: (answer cell, {solution line: buggy line} or the whole buggy cell, cells that must fail,
 #        {failing cell: phrases its feedback must contain})
 MISTAKES = {
@@ -173,6 +221,8 @@ def results():
     submissions = {"solution": submission_with(ASSIGNMENT, {}), "blank": blank_submission(ASSIGNMENT)}
     for name, (cell, replacements, _, _) in MISTAKES.items():
         submissions[name] = submission_with(ASSIGNMENT, {cell: _with_bug(solutions, cell, replacements)})
+    for name, (cell, code) in ACCEPTED.items():
+        submissions[name] = submission_with(ASSIGNMENT, {cell: code})
     return autograde(ASSIGNMENT, submissions)
 
 
@@ -189,6 +239,12 @@ def test_the_graded_cells_and_points_are_the_designed_ones(results):
 def test_solution_gets_every_autograded_point(results):
     solution = results["solution"]
     assert solution.total == solution.max_total == sum(AUTOGRADED_POINTS.values()), describe(results)
+
+
+@pytest.mark.parametrize("alternative", sorted(ACCEPTED))
+def test_correct_alternatives_get_every_point(results, alternative):
+    result = results[alternative]
+    assert result.total == result.max_total == sum(AUTOGRADED_POINTS.values()), describe({alternative: result})
 
 
 def test_blank_release_gets_zero_and_says_not_implemented(results):
