@@ -40,7 +40,7 @@ MISTAKES = {
         "initialize_with_zeros",
         {"w = np.zeros((dim, 1))": "w = np.zeros(dim)"},
         {"test_initialize_with_zeros", END_TO_END},
-        {"test_initialize_with_zeros": ["1-D array", "(3, 1)"], END_TO_END: ["shape"]},
+        {"test_initialize_with_zeros": ["np.zeros(dim) is 1-D", "np.zeros((dim, 1))"], END_TO_END: ["shape", "make the tests above pass first"]},
     ),
     "cost_is_loss_row": (
         "propagate",
@@ -82,7 +82,7 @@ MISTAKES = {
         "propagate",
         {"db = float(np.sum(dZ) / m)": "db = float(np.sum(Y - A) / m)"},
         {"test_propagate_db", END_TO_END},
-        {"test_propagate_db": ["wrong sign"]},
+        {"test_propagate_db": ["the sign of dZ", "A - Y"]},
     ),
     "gradient_ascent": (
         "optimize",
@@ -91,7 +91,7 @@ MISTAKES = {
             'b = b - learning_rate * grads["db"]': 'b = b + learning_rate * grads["db"]',
         },
         {"test_optimize_update", "test_optimize_costs", END_TO_END},
-        {"test_optimize_update": ["gradient ascent"]},
+        {"test_optimize_update": ["gradient ascent"], "test_optimize_costs": ["gradient ascent"]},
     ),
     "cost_recorded_every_iteration": (
         "optimize",
