@@ -185,9 +185,60 @@ MISTAKES = {
 }
 
 
+# Correct answers written differently from the solution: they must get every point (no false failures).
+ALTERNATIVE_ANSWERS = {
+    "linear_grads_loops": _loops(),
+    "linear_grads_vectorized": textwrap.dedent("""
+        def linear_grads_vectorized(dZ, A_prev, W):
+            return np.dot(W.T, dZ), np.dot(dZ, A_prev.T) / dZ.shape[1], dZ.mean(axis=1, keepdims=True)
+        """),
+    "check_dimensions": textwrap.dedent("""
+        def check_dimensions(shapes):
+            wanted = {"W", "b", "A_prev", "Z"}
+            for name in shapes:
+                if name not in wanted | {"d" + w for w in wanted}:
+                    raise ValueError(f"unexpected name '{name}'")
+            for name in sorted(wanted):
+                if name not in shapes:
+                    raise ValueError(f"'{name}' is required")
+            for name in ("dW", "db", "dA_prev", "dZ"):
+                if name in shapes and shapes[name] != shapes[name[1:]]:
+                    raise ValueError(f"shape mismatch: '{name}' is {shapes[name]}, should be {shapes[name[1:]]}")
+            if shapes["W"][1] != shapes["A_prev"][0]:
+                raise ValueError(f"cannot multiply W{shapes['W']} by A_prev{shapes['A_prev']}")
+            expected = {"b": (shapes["W"][0], 1), "Z": (shapes["W"][0], shapes["A_prev"][1])}
+            for name, shape in expected.items():
+                if shapes[name] != shape:
+                    raise ValueError(f"shape mismatch: '{name}' is {shapes[name]}, should be {shape}")
+        """),
+    "softmax_jacobian": textwrap.dedent("""
+        def softmax_jacobian(z):
+            z = np.ravel(z)
+            e = np.exp(z - z.max())
+            p = e / e.sum()
+            return np.diag(p) - np.outer(p, p)
+        """),
+    "softmax_cross_entropy_grad": textwrap.dedent("""
+        def softmax_cross_entropy_grad(Z, Y):
+            dZ = softmax(Z)
+            Y = np.asarray(Y)
+            if Y.shape == dZ.shape:
+                return dZ - Y
+            dZ[Y.ravel(), np.arange(dZ.shape[1])] -= 1.0
+            return dZ
+        """),
+    "linear_backward_rows": textwrap.dedent("""
+        def linear_backward_rows(dZ_rows, A_prev_rows, W_rows):
+            dA_prev, dW, db = linear_grads_vectorized(dZ_rows.T, A_prev_rows.T, W_rows.T)
+            return dA_prev.T, dW.T, db.T
+        """),
+}
+
+
 @pytest.fixture(scope="module")
 def results():
-    submissions = {"solution": submission_with(ASSIGNMENT, {}), "blank": blank_submission(ASSIGNMENT)}
+    submissions = {"solution": submission_with(ASSIGNMENT, {}), "blank": blank_submission(ASSIGNMENT),
+                   "alternative_answers": submission_with(ASSIGNMENT, ALTERNATIVE_ANSWERS)}
     for name, (replacements, _) in MISTAKES.items():
         submissions[name] = submission_with(ASSIGNMENT, replacements)
     graded = autograde(ASSIGNMENT, submissions)
@@ -199,6 +250,11 @@ def test_solution_gets_every_point(results):
     solution = results["solution"]
     assert solution.total == solution.max_total == 23, describe(results)
     assert not solution.failed
+
+
+def test_correct_answers_written_differently_get_every_point(results):
+    alternative = results["alternative_answers"]
+    assert alternative.total == alternative.max_total, describe({"alternative_answers": alternative})
 
 
 def test_blank_release_gets_zero_without_grading_errors(results):
