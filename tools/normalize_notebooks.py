@@ -26,7 +26,8 @@ def normalize(notebook):
         if isinstance(source, list):
             source = "".join(source)
         metadata = {key: cell.get("metadata", {})[key] for key in KEPT_CELL_METADATA if key in cell.get("metadata", {})}
-        new = {"cell_type": cell["cell_type"], "id": f"cell-{index:03d}", "metadata": metadata, "source": source.rstrip("\n")}
+        # The source is kept byte for byte: nbgrader checksums it in release/.
+        new = {"cell_type": cell["cell_type"], "id": f"cell-{index:03d}", "metadata": metadata, "source": source}
         if cell["cell_type"] == "code":
             new["execution_count"] = None
             new["outputs"] = []
