@@ -1,0 +1,167 @@
+"""Grading speed: stock `nbgrader autograde` against `python -m autograder grade`, side by side.
+
+    python benchmarks/bench_grading.py                      # 40 submissions of unit 1, 2 jobs
+    python benchmarks/bench_grading.py --students 60 --assignment ps_fixture
+    python benchmarks/bench_grading.py --smoke              # 4 submissions, for a quick check
+
+One synthetic class (the solution, blank notebooks and the typical mistakes
+of tests/fixtures/pipeline/classroom.py, in rotation) is copied into three
+identical course folders, each with its gradebook already holding the
+assignment (nbgrader generate_assignment, not timed). Then, timed from the
+start of each process to its end:
+
+1. stock, per student: `nbgrader autograde A --student S`, one call per student;
+2. stock, batch:       `nbgrader autograde A`, one call for the class;
+3. ours:               `python -m autograder grade A --jobs N`.
+
+It prints the wall-clock times and the ratios, checks that the three
+gradebooks hold identical autograded scores for every student and test cell
+(exit status 1 if not), and writes the numbers to
+build/bench/grading.json. Targets on 2 cores: ours >= 4x faster than one
+stock call per student and >= 2x faster than the stock batch call.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from autograder.course import Course  # noqa: E402
+from autograder.spec import sync_assignment  # noqa: E402
+from tests.fixtures.pipeline import classroom  # noqa: E402
+
+BIN = Path(sys.executable).parent
+
+
+def synthetic_class(course, assignment, students):
+    """{student_id: notebook}: the solution, a blank and each typical mistake, in rotation."""
+    if assignment == classroom.UNIT1:
+        mistakes = [lambda name=name: classroom.unit1_mistake(course, name) for name in classroom.UNIT1_MISTAKES]
+    else:
+        mistakes = [lambda grade_id=grade_id, code=code: classroom.submission(course, assignment, {grade_id: code})
+                    for grade_id, code, _ in classroom.FIXTURE_MISTAKES.values()]
+    kinds = [lambda: classroom.submission(course, assignment),
+             lambda: classroom.submission(course, assignment, fill_solutions=False), *mistakes,
+             lambda: classroom.submission(course, assignment)]
+    return {f"student{index:03d}": kinds[index % len(kinds)]() for index in range(students)}
+
+
+def build_course(root, assignment, notebooks):
+    course = classroom.make_course(root, assignment)
+    for student, notebook in notebooks.items():
+        classroom.submit(course, assignment, student, notebook, "2026-01-10 09:00:00.000000 UTC")
+    sync_assignment(course, assignment)  # the gradebook knows the assignment, as after generate_assignment
+    return course
+
+
+def run(command, cwd, environment):
+    started = time.perf_counter()
+    completed = subprocess.run(command, cwd=cwd, env=environment, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    elapsed = time.perf_counter() - started
+    if completed.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({completed.returncode}):\n{completed.stdout[-3000:]}")
+    return elapsed
+
+
+def autograded_scores(course, assignment):
+    """{(student, test cell): auto_score} from a course's gradebook (autograded test cells only)."""
+    from nbgrader.api import Gradebook
+
+    scores = {}
+    with Gradebook(course.db_url) as gradebook:
+        test_cells = {cell.name for notebook in gradebook.find_assignment(assignment).notebooks
+                      for cell in notebook.grade_cells if cell.cell_type == "code"}
+        for submission in gradebook.find_assignment(assignment).submissions:
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    if grade.name in test_cells:
+                        scores[(submission.student.id, grade.name)] = grade.auto_score
+    return scores
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=40, help="class size (default 40)")
+    parser.add_argument("--assignment", default=classroom.UNIT1,
+                        help=f"{classroom.UNIT1} (default) or {classroom.FIXTURE}")
+    parser.add_argument("--jobs", type=int, default=2, help="--jobs for ours (default 2)")
+    parser.add_argument("--smoke", action="store_true", help="4 students: check that the benchmark runs")
+    parser.add_argument("--keep", type=Path, help="build the courses here and keep them")
+    parser.add_argument("--out", type=Path, default=REPO / "build" / "bench" / "grading.json")
+    args = parser.parse_args(argv)
+    students = 4 if args.smoke else args.students
+    assignment = args.assignment
+
+    workdir = args.keep or Path(tempfile.mkdtemp(prefix="bench-grading-"))
+    environment = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+                       AUTOGRADER_NO_PROGRESS="1")
+    try:
+        print(f"building 3 copies of a class of {students} submissions of {assignment} in {workdir}", flush=True)
+        template = classroom.make_course(workdir / "template", assignment)
+        notebooks = synthetic_class(template, assignment, students)
+        courses = {name: build_course(workdir / name, assignment, notebooks)
+                   for name in ("stock_per_student", "stock_batch", "ours")}
+        nbgrader = [str(BIN / "nbgrader")]
+        times = {}
+
+        print("stock nbgrader, one call per student ...", flush=True)
+        started = time.perf_counter()
+        for student in notebooks:
+            run([*nbgrader, "autograde", assignment, "--student", student], courses["stock_per_student"].root,
+                environment)
+        times["stock_per_student"] = time.perf_counter() - started
+
+        print("stock nbgrader, one batch call ...", flush=True)
+        times["stock_batch"] = run([*nbgrader, "autograde", assignment], courses["stock_batch"].root, environment)
+
+        print(f"python -m autograder grade --jobs {args.jobs} ...", flush=True)
+        times["ours"] = run([sys.executable, "-m", "autograder", "grade", assignment, "--jobs", str(args.jobs),
+                             "--quiet"], courses["ours"].root, environment)
+
+        scores = {name: autograded_scores(Course(course.root), assignment) for name, course in courses.items()}
+        differences = sorted(key for key in set().union(*scores.values())
+                             if len({scores[name].get(key) for name in scores}) > 1)
+        ratios = {"per_student_over_ours": times["stock_per_student"] / times["ours"],
+                  "batch_over_ours": times["stock_batch"] / times["ours"]}
+        result = {
+            "assignment": assignment, "students": students, "jobs": args.jobs, "cores": os.cpu_count(),
+            "seconds": {name: round(value, 2) for name, value in times.items()},
+            "seconds_per_submission": {name: round(value / students, 3) for name, value in times.items()},
+            "ratios": {name: round(value, 2) for name, value in ratios.items()},
+            "targets": {"per_student_over_ours": 4.0, "batch_over_ours": 2.0},
+            "scores_identical": not differences,
+            "scored_cells": len(scores["ours"]),
+            "differences": [f"{student}/{cell}: " + ", ".join(f"{name}={scores[name].get((student, cell))}"
+                                                             for name in scores)
+                            for student, cell in differences],
+        }
+        print()
+        print(f"{students} submissions of {assignment}, {os.cpu_count()} cores")
+        for name, value in times.items():
+            print(f"  {name:<18} {value:8.1f} s   {value / students:6.2f} s/submission")
+        print(f"  stock per student / ours: {ratios['per_student_over_ours']:.1f}x   (target >= 4x)")
+        print(f"  stock batch / ours:       {ratios['batch_over_ours']:.1f}x   (target >= 2x)")
+        print(f"  scores identical in all three gradebooks: {'yes' if not differences else 'NO'} "
+              f"({len(scores['ours'])} test cells scored)")
+        for line in result["differences"][:20]:
+            print(f"    {line}")
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, indent=1) + "\n")
+        print(f"wrote {args.out}")
+        return 0 if not differences else 1
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
