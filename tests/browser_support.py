@@ -195,28 +195,63 @@ def wait_for_idle_kernel(page, timeout_ms=120_000):
     )
 
 
-def run_all(page):
-    """Run every cell through the menu command 'Run All Cells'."""
-    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).first.click()
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).first.click()
+def _prompts(page):
+    return page.eval_on_selector_all(
+        ".jp-Notebook .jp-CodeCell .jp-InputArea-prompt", "nodes => nodes.map(n => n.textContent.trim())"
+    )
+
+
+def _kernel_idle(page):
+    return page.evaluate(
+        """() => { const s = document.querySelector('.jp-Notebook-ExecutionIndicator');
+                   return !s || s.getAttribute('data-status') === 'idle'; }"""
+    )
+
+
+def run_all(page, start_timeout_s=30, attempts=3):
+    """Run every cell through the menu command 'Run All Cells'; retry if the command did not take.
+
+    Right after a notebook opens, JupyterLab may not yet treat it as the current
+    widget, and the menu command then does nothing: focus it and try again.
+    """
+    for _ in range(attempts):
+        page.locator(".jp-Notebook .jp-Cell").first.click(position={"x": 5, "y": 5})
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).first.click()
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).first.click()
+        deadline = time.monotonic() + start_timeout_s
+        while time.monotonic() < deadline:
+            if any(prompt not in ("[ ]:", "") for prompt in _prompts(page)):
+                return
+            page.wait_for_timeout(500)
+        page.keyboard.press("Escape")
+    raise AssertionError(f"'Run All Cells' started no cell after {attempts} attempts")
 
 
 def wait_until_all_cells_ran(page, timeout_ms=300_000, stop_on_error=False):
-    """Wait until no code cell is queued or running; with stop_on_error, also accept a halted run."""
-    page.wait_for_function(
-        """(stopOnError) => {
-            const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputArea-prompt')]
-                .map(p => p.textContent.trim());
-            if (prompts.length === 0) return false;
-            if (prompts.some(t => t.includes('*'))) return false;
-            const ran = prompts.filter(t => /\\[\\d+\\]/.test(t)).length;
-            if (stopOnError) return ran > 0;
-            return ran === prompts.length;
-        }""",
-        arg=stop_on_error,
-        timeout=timeout_ms,
-    )
-    wait_for_idle_kernel(page, timeout_ms)
+    """Wait until nothing is queued or running and the kernel is idle.
+
+    Returns the input prompts. Unless stop_on_error, raises AssertionError when
+    a cell did not run (Run All halts at the first error).
+    """
+    deadline = time.monotonic() + timeout_ms / 1000
+    settled = 0
+    prompts = _prompts(page)
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(1000)
+        prompts = _prompts(page)
+        busy = any("*" in prompt for prompt in prompts) or not _kernel_idle(page)
+        settled = 0 if busy else settled + 1
+        if settled >= 3:
+            break
+    else:
+        raise AssertionError(f"cells still running after {timeout_ms / 1000:.0f} s: {prompts}")
+    not_run = [index for index, prompt in enumerate(prompts) if not re.search(r"\[\d+\]", prompt)]
+    if not_run and not stop_on_error:
+        raise AssertionError(
+            f"code cells {not_run} did not run (Run All stops at the first error); errors: "
+            + " | ".join(text[:800] for text in error_outputs(page))
+        )
+    return prompts
 
 
 def output_texts(page):
