@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # nbgrader needs its environment's bin/ on PATH (it runs alembic).
 RUN := PATH="$(CURDIR)/$(BIN):$$PATH"
+# Tests: one BLAS thread per process, so parallel kernels do not fight over the cores.
+TEST_ENV := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 PORT ?= 8888
 
@@ -27,7 +29,7 @@ lab: $(STAMP)
 # The unit and end-to-end tests, plus every lesson and every instructor
 # (solution) notebook executed top to bottom with nbval.
 test: $(STAMP)
-	$(RUN) $(BIN)/python -m pytest tests notebooks source --nbval-lax --nbval-cell-timeout=300 --ignore=tests/fixtures
+	$(RUN) $(TEST_ENV) $(BIN)/python -m pytest tests notebooks source --nbval-lax --nbval-cell-timeout=300 --ignore=tests/fixtures
 
 release: $(STAMP)
 	$(RUN) $(BIN)/python -m autograder release
