@@ -47,10 +47,12 @@ def _targets(Y, AL, output):
 
 
 def _hidden_derivative_times(dA, Z, hidden):
-    """dA * g'(Z) for the hidden activation; relu multiplies by the mask Z > 0 directly."""
+    """dZ = dA * g'(Z) for the hidden activation, without temporary (n_l, m) arrays."""
     if hidden == "relu":
         return dA * (Z > 0)  # relu'(Z) is 1 where Z > 0 and 0 elsewhere (0 at Z = 0)
-    return dA * derivative(hidden)(Z)
+    dZ = derivative(hidden)(Z)  # a new array: safe to scale in place
+    dZ *= dA
+    return dZ
 
 
 def model_backward(AL, Y, caches, hidden="relu", output="sigmoid"):

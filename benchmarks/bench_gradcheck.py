@@ -16,12 +16,11 @@ Run: python -m benchmarks.bench_gradcheck [--quick]
 """
 
 import argparse
-import time
 
 import numpy as np
 
 from autograder import reference
-from benchmarks._timing import best_times, milliseconds
+from benchmarks._timing import best_times, clock, clock_name, milliseconds, warm_allocator
 from utils.gradcheck import directional_check, numerical_gradient, numerical_gradients
 
 #: layer widths giving about 10^2, 10^3, 10^4 and 10^5 parameters
@@ -50,16 +49,17 @@ def problem(dims, seed=0):
 
 def full_check_seconds(cost, params, n_parameters):
     """(seconds for the full check, extrapolated?)."""
+    now = clock()
     if n_parameters <= FULL_CHECK_LIMIT:
-        start = time.perf_counter()
+        start = now()
         numerical_gradients(cost, params)
-        return time.perf_counter() - start, False
+        return now() - start, False
     W1 = params["W1"]
     rows = -(-SAMPLE_ENTRIES // W1.shape[1])  # whole rows: a contiguous view, nudged in place
     sample = W1[:rows]
-    start = time.perf_counter()
+    start = now()
     numerical_gradient(lambda _: cost(params), sample)
-    elapsed = time.perf_counter() - start
+    elapsed = now() - start
     return elapsed * n_parameters / sample.size, True
 
 
@@ -100,9 +100,14 @@ def report(rows):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="the two smallest networks, few rounds (a smoke test)")
+    parser.add_argument("--cold-allocator", action="store_true", help="skip warm_allocator (see benchmarks/_timing.py)")
     options = parser.parse_args(argv)
+    if not options.cold_allocator:
+        warm_allocator()
     rows = measure(QUICK_NETWORKS if options.quick else NETWORKS, rounds=2 if options.quick else 10)
-    print(f"## Full vs directional gradient check (relu / softmax, m = {M})\n")
+    print(f"## Full vs directional gradient check (relu / softmax, m = {M})")
+    allocator = "default glibc thresholds (cold)" if options.cold_allocator else "warmed (steady state)"
+    print(f"Clock: {clock_name()}. Allocator: {allocator}.\n")
     print(report(rows))
     return rows
 

@@ -20,7 +20,7 @@ import argparse
 import numpy as np
 
 from autograder import reference
-from benchmarks._timing import best_times, milliseconds
+from benchmarks._timing import clock_name, milliseconds, paired_ratio, warm_allocator
 
 #: (layer widths, m, hidden, output)
 NETWORKS = [
@@ -74,27 +74,25 @@ def measure(networks, rounds):
     for dims, m, hidden, output in networks:
         X, Y, params = problem(dims, m, hidden, output)
         layers = ceiling_operands(X, Y, params, hidden, output)
-        best = best_times(
-            {
-                "step": lambda: reference_step(X, Y, params, hidden, output),
-                "matmul": lambda: matrix_products(layers),
-            },
-            rounds=rounds,
+        ratio, quartiles, step, matmul = paired_ratio(
+            lambda: reference_step(X, Y, params, hidden, output), lambda: matrix_products(layers), rounds=rounds
         )
-        rows.append((dims, m, hidden, output, best["step"], best["matmul"], best["step"] / best["matmul"]))
+        rows.append((dims, m, hidden, output, step, matmul, ratio, quartiles))
     return rows
 
 
 def report(rows, judge=True):
     """Markdown table; judge=False leaves the verdict out (tiny smoke-test sizes, where the target does not apply)."""
     lines = [
-        "| network | m | hidden / output | reference step | matrix products | ratio | target <= 1.25 |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| network | m | hidden / output | reference step (best) | matrix products (best) "
+        "| ratio (median of rounds) | quartiles | target <= 1.25 |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for dims, m, hidden, output, step, matmul, ratio in rows:
+    for dims, m, hidden, output, step, matmul, ratio, (low, high) in rows:
         verdict = ("met" if ratio <= TARGET else "MISSED") if judge else "n/a (smoke test)"
         lines.append(
-            f"| {dims} | {m} | {hidden} / {output} | {milliseconds(step)} | {milliseconds(matmul)} | {ratio:.2f} | {verdict} |"
+            f"| {dims} | {m} | {hidden} / {output} | {milliseconds(step)} | {milliseconds(matmul)} "
+            f"| {ratio:.2f} | {low:.2f} to {high:.2f} | {verdict} |"
         )
     return "\n".join(lines)
 
@@ -102,9 +100,14 @@ def report(rows, judge=True):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="one tiny network, few rounds (a smoke test)")
+    parser.add_argument("--cold-allocator", action="store_true", help="skip warm_allocator (see benchmarks/_timing.py)")
     options = parser.parse_args(argv)
-    rows = measure(QUICK_NETWORKS if options.quick else NETWORKS, rounds=2 if options.quick else 15)
-    print("## Reference step vs its matrix products (best of interleaved rounds)\n")
+    if not options.cold_allocator:
+        warm_allocator()
+    rows = measure(QUICK_NETWORKS if options.quick else NETWORKS, rounds=4 if options.quick else 60)
+    print("## Reference step vs its matrix products (back to back, alternating order)")
+    allocator = "default glibc thresholds (cold)" if options.cold_allocator else "warmed (steady state)"
+    print(f"Clock: {clock_name()}. Allocator: {allocator}.\n")
     print(report(rows, judge=not options.quick))
     return rows
 

@@ -158,6 +158,19 @@ def test_fast_imports_install_is_idempotent_and_reversible(tmp_path, monkeypatch
     assert len(removed) == 3 and not list(tmp_path.glob("_backprop_fast_imports*"))
 
 
+def test_no_installed_distribution_owns_the_hook():
+    """pip removes or replaces only the files in a distribution's RECORD: the hook survives reinstalls."""
+    from importlib.metadata import distributions
+
+    owners = [
+        dist.metadata["Name"]
+        for dist in distributions()
+        for file in dist.files or ()
+        if file.name.startswith("_backprop_fast_imports")
+    ]
+    assert owners == []
+
+
 def test_the_hook_only_wraps_its_target_module():
     finder = load_fast_imports()._LazyParserFinder()
     for name in ("json", "lark", "rfc3987_syntax", "rfc3987_syntax.utils", "nbformat"):

@@ -54,8 +54,11 @@ def sigmoid_derivative(Z):
     that 1 - sigmoid(Z) is never formed: for large Z that subtraction would
     cancel almost every digit (at Z = 30 only about three would be left).
     """
-    exp_minus_abs = np.exp(-np.abs(as_float_array("Z", Z)))
-    return exp_minus_abs / (1.0 + exp_minus_abs) ** 2
+    exp_minus_abs = _exp_minus_abs(as_float_array("Z", Z))
+    denominator = exp_minus_abs + 1.0
+    denominator *= denominator
+    exp_minus_abs /= denominator
+    return exp_minus_abs
 
 
 def relu_derivative(Z):
@@ -67,7 +70,9 @@ def relu_derivative(Z):
 def tanh_derivative(Z):
     """g'(Z) for tanh: 1 - tanh(Z)**2. Same shape as Z."""
     t = tanh(Z)
-    return 1.0 - t * t
+    t *= t  # in place: one (n, m) array for the whole computation
+    np.subtract(1.0, t, out=t)
+    return t
 
 
 def identity_derivative(Z):
@@ -79,13 +84,26 @@ def identity_derivative(Z):
 # The same functions without input checks, for callers that computed Z
 # themselves from checked arrays (the forward passes): Z is a float64 ndarray.
 
+# They work in place where they can: on large arrays every temporary costs a
+# fresh allocation (and page faults), which shows in benchmarks/bench_step.py.
+
+
+def _exp_minus_abs(Z):
+    """exp(-|Z|), a new array in (0, 1]: it never overflows."""
+    out = np.abs(Z)
+    np.negative(out, out=out)
+    np.exp(out, out=out)
+    return out
+
 
 def _sigmoid(Z):
-    # exp(-|Z|) lies in (0, 1], so nothing overflows: for Z >= 0 this is
-    # 1 / (1 + exp(-Z)); for Z < 0 it is exp(Z) / (1 + exp(Z)), which keeps
-    # full relative precision for very negative Z.
-    exp_minus_abs = np.exp(-np.abs(Z))
-    return np.where(Z >= 0, 1.0, exp_minus_abs) / (1.0 + exp_minus_abs)
+    # For Z >= 0 this is 1 / (1 + exp(-Z)); for Z < 0 it is exp(Z) / (1 + exp(Z)),
+    # which keeps full relative precision for very negative Z.
+    exp_minus_abs = _exp_minus_abs(Z)
+    out = np.where(Z >= 0, 1.0, exp_minus_abs)
+    exp_minus_abs += 1.0
+    out /= exp_minus_abs
+    return out
 
 
 def _relu(Z):
@@ -93,7 +111,8 @@ def _relu(Z):
 
 
 def _softmax(Z):
-    exp_z = np.exp(Z - Z.max(axis=0, keepdims=True))
+    exp_z = Z - Z.max(axis=0, keepdims=True)
+    np.exp(exp_z, out=exp_z)
     exp_z /= exp_z.sum(axis=0, keepdims=True)
     return exp_z
 
