@@ -933,3 +933,21 @@ def test_named_diagnoses_hold_for_any_separating_sizes(seed):
     dA_prev, dW, db = linear_backward_correct(dZ, cache)
     message = message_of(check_gradients, {"dA_prev": -dA_prev, "dW": dW, "db": db}, expected, m=m)
     assert message.startswith("dA_prev has the right size but the opposite sign"), message
+
+
+def test_check_float_on_a_scalar_gradient_gives_gradient_advice():
+    """db is a float too, but it is not a cost: no advice about cross-entropy or J."""
+    from utils.checks import check_float
+
+    with pytest.raises(AssertionError) as flipped:
+        check_float("db", -0.25, 0.25)
+    assert "wrong sign" in str(flipped.value) and "cross-entropy" not in str(flipped.value)
+    with pytest.raises(AssertionError) as boxed:
+        check_float("db", np.array([[0.25]]), 0.25)
+    assert "(1, 1) array" in str(boxed.value) and "J is" not in str(boxed.value)
+    with pytest.raises(AssertionError) as summed:
+        check_float("db", 0.25 * 7, 0.25, m=7)
+    assert "factor of m" in str(summed.value) and "per-example losses" not in str(summed.value)
+    with pytest.raises(AssertionError) as cost_sign:
+        check_float("J", -0.5, 0.5)
+    assert "cross-entropy" in str(cost_sign.value)

@@ -356,8 +356,14 @@ def shape_finding(student, expected, *, m=None, suspects=None, rtol=1e-6, atol=1
     )
 
 
-def float_value_finding(student, expected, *, m=None, suspects=None, rtol=1e-6, atol=1e-12):
-    """The most likely mistake behind a wrong scalar (e.g. the cost J), or None."""
+def looks_like_cost(name):
+    """Whether a scalar called `name` is a cost (J), so cost-specific advice applies."""
+    lowered = str(name).strip().lower()
+    return lowered in ("j", "cost") or lowered.startswith("j ") or "cost" in lowered
+
+
+def float_value_finding(student, expected, *, m=None, suspects=None, rtol=1e-6, atol=1e-12, is_cost=True):
+    """The most likely mistake behind a wrong scalar (the cost J, or a scalar gradient such as db), or None."""
     if not np.isfinite(student):
         return Finding(
             f"is {student} but should be a finite number.",
@@ -370,6 +376,8 @@ def float_value_finding(student, expected, *, m=None, suspects=None, rtol=1e-6, 
         return suspect_finding(description)
     if expected != 0:
         factor = student / expected
+        if not is_cost and ((m is not None and m > 1 and (_near(factor, m) or _near(factor, 1.0 / m))) or _near(factor, 2.0) or _near(factor, 0.5)):
+            return factor_finding(factor, m, subject="this gradient")
         if m is not None and m > 1 and _near(factor, m):
             return Finding(
                 f"is off by a factor of m = {m}: yours is m times the expected value.",
@@ -381,6 +389,11 @@ def float_value_finding(student, expected, *, m=None, suspects=None, rtol=1e-6, 
                 "you divided by m twice: once is enough for the mean over the examples.",
             )
         if _near(factor, -1.0):
+            if not is_cost:
+                return Finding(
+                    "has the right size but the wrong sign.",
+                    "a minus sign is missing or extra: check the derivative you start from (for example A - Y, not Y - A).",
+                )
             return Finding(
                 "has the right size but the wrong sign.",
                 "the minus sign in front of the cross-entropy (-(y log a + (1 - y) log(1 - a))) "
@@ -510,7 +523,7 @@ def dtype_finding(student_dtype, expected_dtype):
     return None
 
 
-def float_type_finding(student, expected, m):
+def float_type_finding(student, expected, m, is_cost=True):
     """Why `student` is not a real number, with the cost's typical mistakes named; or None."""
     kind = type(student)
     if is_real_number(student):
@@ -523,6 +536,11 @@ def float_type_finding(student, expected, m):
             and bool(np.all(np.isfinite(student)))
             and bool(np.isclose(float(np.mean(student)), expected, rtol=1e-6, atol=1e-12))
         )
+        if not is_cost and total > 1 and len(shape) <= 2 and min(shape) == 1 and (m is None or total == m):
+            return Finding(
+                f"is an array of shape {shape_text(shape)}: one value per example, not a single number.",
+                "sum (or average, as the formula says) over the m examples and return a Python float.",
+            )
         if total > 1 and len(shape) <= 2 and min(shape) == 1 and (m is None or total == m):
             return Finding(
                 f"is an array of shape {shape_text(shape)}: the per-example losses L, not the cost J"
@@ -532,7 +550,8 @@ def float_type_finding(student, expected, m):
         if shape == (1, 1):
             return Finding(
                 "is a (1, 1) array, not a float.",
-                "J is a Python float: convert with float(...) (or .item()) before returning it.",
+                ("J is a Python float" if is_cost else "it should be a Python float")
+                + ": convert with float(...) (or .item()) before returning it.",
             )
         if shape == ():
             return Finding("is a 0-d numpy array, not a float.", "convert it with float(...) before returning it.")

@@ -287,7 +287,8 @@ def check_float(name, student, expected, *, m=None, suspects=None, rtol=DEFAULT_
     Prints one status line; raises AssertionError on the first problem; returns float(student).
     """
     expected = float(np.asarray(expected, dtype=np.float64).reshape(()))
-    finding = _diagnose.float_type_finding(student, expected, m)
+    is_cost = _diagnose.looks_like_cost(name)
+    finding = _diagnose.float_type_finding(student, expected, m, is_cost=is_cost)
     if finding:
         detail = f"Expected: a Python float, here {expected:.6g}."
         shape = f" of shape {shape_text(student.shape)}" if type(student) is np.ndarray else ""
@@ -305,7 +306,7 @@ def check_float(name, student, expected, *, m=None, suspects=None, rtol=DEFAULT_
         print(_status(name, "close", numbers))
         return value
     print(_status(name, "WRONG", numbers))
-    found = _diagnose.float_value_finding(value, expected, m=m, suspects=suspects, rtol=rtol, atol=atol)
+    found = _diagnose.float_value_finding(value, expected, m=m, suspects=suspects, rtol=rtol, atol=atol, is_cost=is_cost)
     if found is None:
         found = Finding(
             f"is {value:.6g}; expected {expected:.6g} (relative error {error:.1e}).",
