@@ -1,0 +1,436 @@
+"""Start each submission's kernel in a bubblewrap sandbox (or, where that cannot run, say so loudly).
+
+Student notebooks are untrusted code. `BubblewrapLauncher` is a kernel
+launcher for autograder.executor (the `KernelLauncher.wrap` seam): the
+ordinary ipykernel command runs inside `bwrap` (Debian's `bubblewrap`
+package) with
+
+* a filesystem built from nothing: read-only binds of the Python
+  installation, the virtual environment, /usr (and the /bin, /lib symlinks),
+  a few files of /etc, the `utils` package and a minimal `autograder`
+  package holding only `autograder/reference.py` (for hidden tests). The
+  course root is never bound, so gradebook.db, source/, release/,
+  autograded/, feedback/, submitted/ and the other students' folders do not
+  exist inside the sandbox (not even their names);
+* one writable place: the kernel's private folder (connection file, IPC
+  sockets, the working copy of this one submission), plus a private tmpfs
+  /tmp of limited size;
+* new user, pid, network, IPC, UTS and cgroup namespaces: the kernel runs as
+  uid/gid 65534 (nobody) with no capabilities, sees only its own processes,
+  and has no network at all (only a loopback device that is down). The
+  kernel's ZMQ channels use `ipc` transport (Unix sockets in the private
+  folder, which cross the namespace boundary because they are files);
+* no /proc: nothing about other processes, and no /proc/self/mem;
+* `--die-with-parent` and a pid namespace: when the kernel exits or is
+  killed, the namespace's init process dies and the kernel takes every
+  process of the submission with it, including ones that detached with
+  setsid or double forks;
+* resource limits set inside, before ipykernel starts: address space
+  (RLIMIT_AS), CPU seconds, processes/threads (RLIMIT_NPROC, counted per user
+  namespace, so per submission), file size, no core dumps. The wall clock is
+  enforced by the executor.
+
+`--new-session` is not used: jupyter_client already starts the kernel with
+`setsid()`, so it has no controlling terminal to inject input into (the
+TIOCSTI attack --new-session exists for), and a second session would take
+the kernel out of the process group that jupyter_client sends SIGINT to,
+turning every interrupted cell into a dead kernel.
+
+Where bubblewrap is missing or fails its self-test (`self_test`, run once
+per process), `choose_launcher("auto")` returns a `FallbackLauncher`:
+resource limits and a private temporary folder only. It says so loudly: a
+warning for the command line, `describe()` starting with "NOT SANDBOXED",
+and a `not_sandboxed` incident ("sandbox: fallback, because ...") in every
+submission's record.
+
+Both launchers also install the test-integrity guard in the kernel
+(autograder.kernel_guard, driven from the grader by autograder.integrity).
+
+    launcher, warning = choose_launcher("auto")       # or "bubblewrap" (fail if unusable), "off"
+    grade_submissions(course, assignment, launcher=launcher)
+"""
+
+import importlib.util
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from autograder.incidents import Incident
+
+#: Where Debian's bubblewrap package installs bwrap.
+DEFAULT_BWRAP = "/usr/bin/bwrap"
+
+#: The unprivileged user inside the sandbox (nobody/nogroup).
+SANDBOX_UID = SANDBOX_GID = 65534
+
+#: Processes and threads one kernel may have (ipykernel itself uses about ten threads).
+DEFAULT_MAX_TASKS = 96
+
+#: Largest file a submission may write.
+DEFAULT_MAX_FILE_BYTES = 256 * 2**20
+
+#: Size of the private /tmp inside the sandbox (a tmpfs; it counts against the machine's memory).
+DEFAULT_TMP_BYTES = 256 * 2**20
+
+#: Files of /etc the kernel needs (the dynamic linker, time zone, user names); bound when present.
+ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "nsswitch.conf", "passwd", "group",
+             "alternatives", "mime.types")
+
+#: Threads of numerical libraries: one per kernel, so N kernels use N cores.
+_SINGLE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                  "NUMEXPR_NUM_THREADS": "1"}
+
+#: Run inside the kernel process by `python -I -c`: limits, guard, then ipykernel in this process.
+#: (In-process rather than exec: the guard's audit hook must live in the kernel's interpreter.)
+_BOOT = """\
+import json, os, resource, signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
+_config = json.loads(sys.argv[1])
+for _name, _value in _config["rlimits"].items():
+    if _value is not None:
+        resource.setrlimit(getattr(resource, _name), (_value, _value))
+if _config.get("guard"):
+    with open(_config["guard"], encoding="utf-8") as _stream:
+        _source = _stream.read()
+    os.unlink(_config["guard"])
+    _namespace = {"__name__": "_autograder_kernel_guard"}
+    exec(compile(_source, "<autograder kernel guard>", "exec"), _namespace)
+    _namespace["install"](_config["secret"], _config["guard_options"])
+    _namespace.clear()
+    del _namespace, _source, _stream
+sys.argv = ["ipykernel_launcher", *_config["kernel_args"]]
+if sys.path and sys.path[0] in ("", os.getcwd()):
+    del sys.path[0]
+del _config, _name, _value
+from ipykernel.kernelapp import IPKernelApp
+_app = IPKernelApp.instance()
+_app.initialize(sys.argv[1:])
+_app.shell.run_cell("__import__('sys').audit('autograder.seal')", store_history=False, silent=True)
+_app.start()
+"""
+
+
+#: bwrap runs with SIGINT ignored: jupyter_client interrupts a kernel by sending SIGINT to its process
+#: group, which would kill bwrap (and, through --die-with-parent, the kernel). The boot program
+#: restores Python's handler, so the kernel itself still receives the interrupt.
+_IGNORE_SIGINT = ("/bin/sh", "-c", 'trap "" INT; exec "$@"', "sh")
+
+
+class SandboxUnavailable(RuntimeError):
+    """bubblewrap cannot run here; the message says why."""
+
+
+def _connection_file(kernel_cmd):
+    """The connection file named by `-f` in an ipykernel command."""
+    for flag, value in zip(kernel_cmd, kernel_cmd[1:]):
+        if flag == "-f":
+            return Path(value)
+        if flag.startswith("-f="):
+            return Path(flag[3:])
+    raise ValueError(f"no connection file (-f) in the kernel command {kernel_cmd!r}")
+
+
+def _kernel_args(kernel_cmd):
+    """The arguments of `python -m ipykernel_launcher ARGS...` (what ipykernel parses)."""
+    for position, (flag, value) in enumerate(zip(kernel_cmd, kernel_cmd[1:])):
+        if flag == "-m" and value in ("ipykernel_launcher", "ipykernel"):
+            return list(kernel_cmd[position + 2:])
+    raise ValueError(f"not an ipykernel command: {kernel_cmd!r}")
+
+
+def _package_folder(name):
+    """The folder of an installed package (e.g. utils), or None."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0]).resolve()
+
+
+def _rlimits(limits, max_tasks, max_file_bytes):
+    return {
+        "RLIMIT_AS": limits.memory_bytes,
+        "RLIMIT_CPU": limits.cpu_seconds(),
+        "RLIMIT_NPROC": max_tasks,
+        "RLIMIT_FSIZE": max_file_bytes,
+        "RLIMIT_CORE": 0,
+    }
+
+
+class _GuardedLauncher:
+    """What both launchers share: the kernel's boot program and the integrity guard's keys."""
+
+    name = "base"
+
+    def __init__(self, guard=True, max_tasks=DEFAULT_MAX_TASKS, max_file_bytes=DEFAULT_MAX_FILE_BYTES):
+        self.guard = guard
+        self.max_tasks = max_tasks
+        self.max_file_bytes = max_file_bytes
+        self._keys = {}
+        self._lock = threading.Lock()
+
+    def guard_key(self, connection_file):
+        """The secret shared with the guard of the kernel using `connection_file` (None without guard)."""
+        with self._lock:
+            return self._keys.get(str(connection_file))
+
+    def forget(self, connection_file):
+        with self._lock:
+            self._keys.pop(str(connection_file), None)
+
+    def _boot_command(self, python, kernel_cmd, limits, folder):
+        """`python -I -c BOOT CONFIG`: the process that becomes the kernel."""
+        config = {"rlimits": _rlimits(limits, self.max_tasks, self.max_file_bytes),
+                  "kernel_args": _kernel_args(kernel_cmd), "guard": None}
+        if self.guard:
+            from autograder import integrity
+
+            key = secrets.token_bytes(32)
+            secret_path = folder / ".guard-key"
+            guard_path = folder / ".guard.py"
+            fd = os.open(secret_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as stream:
+                stream.write(key)
+            shutil.copyfile(Path(__file__).with_name("kernel_guard.py"), guard_path)
+            config.update(guard=str(guard_path), secret=str(secret_path),
+                          guard_options=integrity.guard_options(folder))
+            with self._lock:
+                self._keys[str(folder / _connection_file_name(kernel_cmd))] = key
+        return [os.path.abspath(python), "-I", "-c", _BOOT, json.dumps(config)]
+
+    def session(self, slot, notebook, notebook_name=None):
+        """The grader's side of the integrity guard for one notebook run (executor calls it)."""
+        from autograder import integrity
+
+        return integrity.GuardSession(self, slot, notebook, notebook_name)
+
+    def incidents(self):
+        """Incidents every submission run by this launcher gets (none when sandboxed)."""
+        return []
+
+
+def _connection_file_name(kernel_cmd):
+    return _connection_file(kernel_cmd).name
+
+
+class BubblewrapLauncher(_GuardedLauncher):
+    """Run each kernel inside bubblewrap (see the module docstring for what is isolated)."""
+
+    name = "bubblewrap"
+
+    def __init__(self, bwrap=None, user_namespace=True, guard=True, max_tasks=DEFAULT_MAX_TASKS,
+                 max_file_bytes=DEFAULT_MAX_FILE_BYTES, tmp_bytes=DEFAULT_TMP_BYTES):
+        super().__init__(guard, max_tasks, max_file_bytes)
+        self.bwrap = bwrap or shutil.which("bwrap") or DEFAULT_BWRAP
+        self.user_namespace = user_namespace
+        self.tmp_bytes = tmp_bytes
+        self._library = None
+
+    def sandboxed(self):
+        return True
+
+    def describe(self, limits):
+        memory = f"{limits.memory_bytes / 2**30:.1f} GiB" if limits.memory_bytes else "unlimited"
+        user = f"uid {SANDBOX_UID}" if self.user_namespace else "no user namespace"
+        return (f"bubblewrap sandbox (no network, no course files, private /tmp, {user}, pid namespace), "
+                f"memory {memory}, cpu {limits.cpu_seconds()} s, {self.max_tasks} tasks")
+
+    def environment(self, workdir, limits):
+        """Environment of the bwrap process itself (the sandbox's own is set with --setenv)."""
+        return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
+
+    def _reference_library(self):
+        """A folder holding a minimal `autograder` package: __init__.py and reference.py only."""
+        if self._library is None or not self._library.is_dir():
+            folder = Path(tempfile.mkdtemp(prefix="autograder-reference-"))
+            package = folder / "autograder"
+            package.mkdir()
+            (package / "__init__.py").write_text('"""Grader reference code available to hidden tests."""\n')
+            shutil.copyfile(Path(__file__).with_name("reference.py"), package / "reference.py")
+            self._library = folder
+        return self._library / "autograder"
+
+    def mounts(self, folder, workdir):
+        """bwrap arguments for the filesystem (read-only environment, the private folder)."""
+        args = []
+        for top in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+            path = Path("/") / top
+            if path.is_symlink():
+                args += ["--symlink", os.readlink(path), str(path)]
+            elif path.is_dir():
+                args += ["--ro-bind", str(path), str(path)]
+        args += ["--ro-bind", "/usr", "/usr"]
+        for name in ETC_FILES:
+            args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+        python_roots = []
+        for root in (sys.base_prefix, sys.base_exec_prefix, sys.prefix, sys.exec_prefix,
+                     Path(sys.executable).resolve().parent.parent):
+            root = Path(root).resolve()
+            if not any(root == done or root.is_relative_to(done) for done in python_roots) \
+                    and not root.is_relative_to("/usr"):
+                python_roots.append(root)
+        for root in python_roots:
+            args += ["--ro-bind", str(root), str(root)]
+        utils = _package_folder("utils")
+        if utils is not None and not any(utils.is_relative_to(root) for root in python_roots):
+            args += ["--ro-bind", str(utils), str(utils)]
+        grader = _package_folder("autograder") or Path(__file__).resolve().parent
+        args += ["--ro-bind", str(self._reference_library()), str(grader)]
+        args += ["--dev", "/dev", "--tmpfs", "/tmp"]
+        if self.tmp_bytes:
+            args[-2:-2] = ["--size", str(self.tmp_bytes)]
+        args += ["--dir", "/tmp/home", "--bind", str(folder), str(folder)]
+        if not workdir.is_relative_to(folder):
+            args += ["--bind", str(workdir), str(workdir)]
+        return args
+
+    def sandbox_args(self, folder, workdir):
+        """bwrap's arguments, up to the command."""
+        args = [*_IGNORE_SIGINT, self.bwrap, "--die-with-parent", "--unshare-pid", "--unshare-net", "--unshare-ipc",
+                "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox"]
+        if self.user_namespace:
+            args += ["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID)]
+        args += ["--cap-drop", "ALL"]
+        args += self.mounts(folder, workdir)
+        venv_bin = str(Path(sys.prefix) / "bin")
+        env = {"PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp/home", "TMPDIR": "/tmp",
+               "LANG": "C.UTF-8", "MPLCONFIGDIR": "/tmp/home/matplotlib", "IPYTHONDIR": "/tmp/home/ipython",
+               "PYTHONDONTWRITEBYTECODE": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1", **_SINGLE_THREAD}
+        args.append("--clearenv")
+        for name, value in env.items():
+            args += ["--setenv", name, value]
+        args += ["--chdir", str(workdir)]
+        return args
+
+    def wrap(self, kernel_cmd, workdir, limits):
+        folder = _connection_file(kernel_cmd).resolve().parent
+        workdir = Path(workdir).resolve()
+        return [*self.sandbox_args(folder, workdir), "--",
+                *self._boot_command(kernel_cmd[0], kernel_cmd, limits, folder)]
+
+    def check(self, timeout=60):
+        """Run a tiny program in the sandbox; raise SandboxUnavailable (saying why) if it fails."""
+        if not (os.path.isfile(self.bwrap) and os.access(self.bwrap, os.X_OK)):
+            raise SandboxUnavailable(f"bubblewrap is not installed ({self.bwrap} not found; "
+                                     "on Debian: apt-get install bubblewrap)")
+        folder = Path(tempfile.mkdtemp(prefix="autograder-selftest-"))
+        outside = folder
+        try:
+            workdir = folder / "work"
+            workdir.mkdir()
+            outside = Path(tempfile.mkdtemp(prefix="autograder-selftest-outside-"))
+            (outside / "marker").write_text("must not be visible in the sandbox\n")
+            hidden = [str(Path(__file__).resolve()), str(outside / "marker")]
+            probe = ("import os, socket, sys, utils, numpy, ipykernel, autograder.reference\n"
+                     "print(os.getuid(), any(os.path.exists(p) for p in sys.argv[1:]), flush=True)\n"
+                     "s = socket.socket(); s.settimeout(2)\n"
+                     "try:\n    s.connect(('1.1.1.1', 53)); print('network')\n"
+                     "except OSError:\n    print('no network')\n")
+            command = [*self.sandbox_args(folder, workdir), "--", os.path.abspath(sys.executable), "-I", "-c", probe,
+                       *hidden]
+            try:
+                done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+                                      env=self.environment(workdir, None))
+            except (OSError, subprocess.TimeoutExpired) as error:
+                raise SandboxUnavailable(f"bubblewrap could not run: {type(error).__name__}: {error}") from None
+            if done.returncode != 0:
+                detail = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+                raise SandboxUnavailable(f"bubblewrap failed its self-test: {detail}")
+            lines = done.stdout.split()
+            expected_uid = str(SANDBOX_UID) if self.user_namespace else None
+            if expected_uid and lines[:1] != [expected_uid]:
+                raise SandboxUnavailable(f"bubblewrap self-test ran as uid {lines[:1]}, not {expected_uid}")
+            if "network" in done.stdout.splitlines():
+                raise SandboxUnavailable("bubblewrap self-test could reach the network")
+            if lines[1:2] != ["False"]:
+                raise SandboxUnavailable(f"bubblewrap self-test could see files it must not see ({hidden})")
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+            shutil.rmtree(outside, ignore_errors=True)
+
+
+class FallbackLauncher(_GuardedLauncher):
+    """No sandbox: resource limits, a private temporary folder, and a loud warning in every record."""
+
+    name = "fallback"
+
+    def __init__(self, reason, guard=True, max_tasks=DEFAULT_MAX_TASKS, max_file_bytes=DEFAULT_MAX_FILE_BYTES):
+        super().__init__(guard, max_tasks, max_file_bytes)
+        self.reason = reason
+
+    def sandboxed(self):
+        return False
+
+    def describe(self, limits):
+        memory = f"{limits.memory_bytes / 2**30:.1f} GiB" if limits.memory_bytes else "unlimited"
+        return (f"NOT SANDBOXED (fallback, because {self.reason}): local process with resource limits "
+                f"and a private temporary folder, memory {memory}, cpu {limits.cpu_seconds()} s")
+
+    def environment(self, workdir, limits):
+        private_tmp = Path(workdir).resolve().parent / "tmp"
+        private_tmp.mkdir(parents=True, exist_ok=True)
+        env = dict(os.environ)
+        env.update(_SINGLE_THREAD)
+        for name in ("TMPDIR", "TEMP", "TMP"):
+            env[name] = str(private_tmp)
+        env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+        return env
+
+    def wrap(self, kernel_cmd, workdir, limits):
+        folder = _connection_file(kernel_cmd).resolve().parent
+        return self._boot_command(kernel_cmd[0], kernel_cmd, limits, folder)
+
+    def incidents(self):
+        return [Incident("not_sandboxed", f"sandbox: fallback, because {self.reason}; this submission ran "
+                         "without isolation (resource limits and a private temporary folder only)")]
+
+
+_checked = {}
+_checked_lock = threading.Lock()
+
+
+def self_test(launcher):
+    """None if `launcher` (a BubblewrapLauncher) works here, else the reason it does not (cached)."""
+    key = (launcher.bwrap, launcher.user_namespace)
+    with _checked_lock:
+        if key not in _checked:
+            try:
+                launcher.check()
+                _checked[key] = None
+            except SandboxUnavailable as error:
+                _checked[key] = str(error)
+        return _checked[key]
+
+
+def choose_launcher(mode="auto", bwrap=None):
+    """The launcher for `mode` and a warning to print (None when the sandbox is in use).
+
+    mode: "auto"       bubblewrap if it passes its self-test, else FallbackLauncher (with a warning);
+          "bubblewrap" bubblewrap or SandboxUnavailable;
+          "off"        FallbackLauncher on purpose (still warned about: nothing is isolated).
+    """
+    if mode == "off":
+        launcher = FallbackLauncher("the sandbox was switched off (--sandbox off)")
+        return launcher, f"WARNING: {launcher.reason}; student code runs WITHOUT isolation"
+    if mode not in ("auto", "bubblewrap"):
+        raise ValueError(f"unknown sandbox mode {mode!r} (auto, bubblewrap, off)")
+    reasons = []
+    for candidate in (BubblewrapLauncher(bwrap), BubblewrapLauncher(bwrap, user_namespace=False)):
+        reason = self_test(candidate)
+        if reason is None:
+            if not candidate.user_namespace:
+                return candidate, ("WARNING: bubblewrap runs without a user namespace here "
+                                   f"({reasons[0]}); kernels keep the grader's user id inside the sandbox")
+            return candidate, None
+        reasons.append(reason)
+    if mode == "bubblewrap":
+        raise SandboxUnavailable(reasons[0])
+    launcher = FallbackLauncher(reasons[0])
+    return launcher, (f"WARNING: NOT SANDBOXED: {reasons[0]}. Student code runs with resource limits only "
+                      "and can read and write everything this user can (the gradebook, source/, other "
+                      "students' work). Install bubblewrap or grade on a machine where it works.")
