@@ -69,9 +69,20 @@ def _grade(args):
         wall_clock=args.max_time,
         memory_bytes=int(args.max_memory * 2**30) if args.max_memory else None,
     )
+    from autograder.sandbox import SandboxUnavailable, choose_launcher
+
+    try:
+        launcher, warning = choose_launcher(args.sandbox)
+    except SandboxUnavailable as error:
+        print(f"autograder grade: --sandbox bubblewrap: {error}", file=sys.stderr)
+        return 2
+    if warning:
+        print(f"\n{'!' * 78}\n{warning}\n{'!' * 78}\n", file=sys.stderr, flush=True)
     records = grading.grade_submissions(course, args.assignment, jobs=args.jobs, force=args.force,
-                                        students=args.student or None, limits=limits)
+                                        students=args.student or None, limits=limits, launcher=launcher)
     print(grading_summary(records))
+    if warning:
+        print(warning, file=sys.stderr)
     return 0
 
 
@@ -174,6 +185,10 @@ def build_parser():
                        help="seconds per submission, all cells together (default: 900)")
     grade.add_argument("--max-memory", type=float, default=4.0, metavar="GIB",
                        help="memory limit of each kernel in GiB (default: 4; 0 for none)")
+    grade.add_argument("--sandbox", choices=("auto", "bubblewrap", "off"), default="auto",
+                       help="isolate each kernel with bubblewrap: auto (default) uses it when it works here and "
+                       "otherwise falls back to resource limits with a loud warning; bubblewrap refuses to "
+                       "grade without it; off never isolates (autograder/sandbox.py)")
     grade.set_defaults(run=_grade)
 
     feedback = commands.add_parser(
