@@ -50,15 +50,18 @@ Both launchers also install the test-integrity guard in the kernel
     grade_submissions(course, assignment, launcher=launcher)
 """
 
+import atexit
 import importlib.util
 import json
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from autograder.incidents import Incident
@@ -120,6 +123,98 @@ _app.start()
 #: group, which would kill bwrap (and, through --die-with-parent, the kernel). The boot program
 #: restores Python's handler, so the kernel itself still receives the interrupt.
 _IGNORE_SIGINT = ("/bin/sh", "-c", 'trap "" INT; exec "$@"', "sh")
+
+
+class PidsCgroup:
+    """A `pids` cgroup per kernel, where this process may create cgroups (root with cgroup v1, or v2 at
+    the root of the hierarchy): the only process-count limit that holds for root, which RLIMIT_NPROC
+    exempts even inside a user namespace. `create()` returns None where cgroups are not writable."""
+
+    def __init__(self, parent):
+        self.parent = parent
+        self._counter = 0
+        self._lock = threading.Lock()
+        atexit.register(self.cleanup)
+
+    @classmethod
+    def create(cls):
+        for root in cls._candidates():
+            try:
+                parent = root / f"autograder-{os.getpid()}-{secrets.token_hex(3)}"
+                parent.mkdir()
+            except OSError:
+                continue
+            if (parent / "pids.max").exists() or cls._enable_v2(parent):
+                return cls(parent)
+            try:
+                parent.rmdir()
+            except OSError:
+                pass
+        return None
+
+    @staticmethod
+    def _candidates():
+        v1 = Path("/sys/fs/cgroup/pids")
+        if (v1 / "cgroup.procs").is_file() and os.access(v1, os.W_OK):
+            yield v1
+        for v2 in (Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/unified")):
+            controllers = v2 / "cgroup.controllers"
+            try:
+                if "pids" in controllers.read_text().split() and os.access(v2, os.W_OK):
+                    yield v2
+            except OSError:
+                continue
+
+    @staticmethod
+    def _enable_v2(parent):
+        try:
+            (parent.parent / "cgroup.subtree_control").write_text("+pids")
+            (parent / "cgroup.subtree_control").write_text("+pids")
+        except OSError:
+            return False
+        return True
+
+    def new_group(self, max_tasks):
+        """A fresh cgroup limited to `max_tasks` tasks (earlier, emptied ones are removed)."""
+        with self._lock:
+            self._counter += 1
+            self._remove_empty()
+            group = self.parent / f"kernel-{self._counter:05d}"
+            group.mkdir()
+            (group / "pids.max").write_text(str(max_tasks))
+            return group
+
+    def _remove_empty(self):
+        for group in self.parent.glob("kernel-*"):
+            try:
+                group.rmdir()  # fails while it still has processes
+            except OSError:
+                pass
+
+    def cleanup(self, wait=5.0):
+        """Kill whatever is left in the kernels' cgroups (nothing should be) and remove them."""
+        deadline = time.monotonic() + wait
+        with self._lock:
+            while True:
+                self._remove_empty()
+                left = list(self.parent.glob("kernel-*"))
+                if not left or time.monotonic() > deadline:
+                    break
+                for group in left:
+                    try:
+                        pids = (group / "cgroup.procs").read_text().split()
+                    except OSError:
+                        continue
+                    for pid in pids:
+                        try:
+                            os.kill(int(pid), signal.SIGKILL)
+                        except (OSError, ValueError):
+                            pass
+                time.sleep(0.05)
+            try:
+                self.parent.rmdir()
+            except OSError:
+                pass
 
 
 class SandboxUnavailable(RuntimeError):
@@ -230,6 +325,15 @@ class BubblewrapLauncher(_GuardedLauncher):
         self.user_namespace = user_namespace
         self.tmp_bytes = tmp_bytes
         self._library = None
+        self._pids = None
+        self._pids_checked = False
+
+    def task_limit(self):
+        """How the process count is limited: "cgroup" (pids.max) or "rlimit" (RLIMIT_NPROC only)."""
+        if not self._pids_checked:
+            self._pids_checked = True
+            self._pids = PidsCgroup.create()
+        return "cgroup" if self._pids is not None else "rlimit"
 
     def sandboxed(self):
         return True
@@ -237,8 +341,9 @@ class BubblewrapLauncher(_GuardedLauncher):
     def describe(self, limits):
         memory = f"{limits.memory_bytes / 2**30:.1f} GiB" if limits.memory_bytes else "unlimited"
         user = f"uid {SANDBOX_UID}" if self.user_namespace else "no user namespace"
+        tasks = "pids cgroup" if self.task_limit() == "cgroup" else "RLIMIT_NPROC"
         return (f"bubblewrap sandbox (no network, no course files, private /tmp, {user}, pid namespace), "
-                f"memory {memory}, cpu {limits.cpu_seconds()} s, {self.max_tasks} tasks")
+                f"memory {memory}, cpu {limits.cpu_seconds()} s, {self.max_tasks} tasks ({tasks})")
 
     def environment(self, workdir, limits):
         """Environment of the bwrap process itself (the sandbox's own is set with --setenv)."""
@@ -289,9 +394,13 @@ class BubblewrapLauncher(_GuardedLauncher):
             args += ["--bind", str(workdir), str(workdir)]
         return args
 
-    def sandbox_args(self, folder, workdir):
-        """bwrap's arguments, up to the command."""
-        args = [*_IGNORE_SIGINT, self.bwrap, "--die-with-parent", "--unshare-pid", "--unshare-net", "--unshare-ipc",
+    def sandbox_args(self, folder, workdir, cgroup=None):
+        """bwrap's arguments, up to the command (started inside `cgroup` if given)."""
+        prefix = list(_IGNORE_SIGINT)
+        if cgroup is not None:
+            prefix = ["/bin/sh", "-c", 'echo $$ > "$0/cgroup.procs" 2>/dev/null; trap "" INT; exec "$@"',
+                      str(cgroup)]
+        args = [*prefix, self.bwrap, "--die-with-parent", "--unshare-pid", "--unshare-net", "--unshare-ipc",
                 "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox"]
         if self.user_namespace:
             args += ["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID)]
@@ -310,7 +419,13 @@ class BubblewrapLauncher(_GuardedLauncher):
     def wrap(self, kernel_cmd, workdir, limits):
         folder = _connection_file(kernel_cmd).resolve().parent
         workdir = Path(workdir).resolve()
-        return [*self.sandbox_args(folder, workdir), "--",
+        cgroup = None
+        if self.task_limit() == "cgroup":
+            try:
+                cgroup = self._pids.new_group(self.max_tasks)
+            except OSError:
+                cgroup = None
+        return [*self.sandbox_args(folder, workdir, cgroup), "--",
                 *self._boot_command(kernel_cmd[0], kernel_cmd, limits, folder)]
 
     def check(self, timeout=60):
