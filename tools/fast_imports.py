@@ -23,7 +23,8 @@ rfc3987-syntax or the project does not undo it. If a future rfc3987-syntax
 stops importing `Lark` that way, the hook does nothing and imports are just
 slow again; tests/test_environment.py notices.
 
-Usage (the Makefile runs `--install` after every `pip install`; idempotent):
+Usage (the Makefile runs `--install` after every `pip install`; idempotent;
+`--install` only warns if the hook turns out not to help):
 
     python tools/fast_imports.py --install     # into the running interpreter's site-packages
     python tools/fast_imports.py --check       # exit 1 unless the hook is installed and working
@@ -248,8 +249,10 @@ def main(argv=None):
         changed = install()
         print("fast_imports: " + (f"installed {', '.join(changed)}" if changed else "already installed"))
         ok, message = check()
-        print("fast_imports: " + message)
-        return 0 if ok else 1
+        # Not fatal: the environment works either way, only start-up is slower;
+        # tests/test_environment.py reports it.
+        print("fast_imports: " + message if ok else f"fast_imports: WARNING: {message}")
+        return 0
     if options.uninstall:
         removed = uninstall()
         print("fast_imports: " + (f"removed {', '.join(removed)}" if removed else "nothing to remove"))
