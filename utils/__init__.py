@@ -30,7 +30,9 @@ from utils.activations import (
 )
 from utils.forward import linear_activation_forward, linear_forward, model_forward
 from utils.gradcheck import (
+    DEFAULT_STEP,
     directional_check,
+    gradient_report,
     numerical_gradient,
     numerical_gradients,
     numerical_layer_gradient,
@@ -50,6 +52,8 @@ from utils.losses import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "DEFAULT_STEP",
+    "gradient_report",
     "binary_cross_entropy_loss",
     "categorical_cross_entropy_loss",
     "compute_cost",
