@@ -53,6 +53,7 @@ from autograder import progress, state
 from autograder.course import Course
 from autograder.executor import ExecutionLimits, KernelPool, LocalLauncher, execute_in_slot, result_after_abort
 from autograder.incidents import Incident
+from autograder.integrity import shadowing_incidents
 from autograder.matching import reconcile
 from autograder.notebooks import UnreadableNotebook, read_notebook
 from autograder.scoring import missing_notebook_scores, score_notebook
@@ -91,6 +92,8 @@ class _Prepared:
 def _prepare(course, spec, student):
     folder = course.submission_folder(student, spec.name)
     prepared = _Prepared(student, state.fingerprint(folder), read_timestamp(folder))
+    # Files that would shadow modules the tests import are never copied to where the kernel runs (issue 10).
+    prepared.incidents.extend(shadowing_incidents(folder, spec))
     for name, notebook_spec in spec.notebooks.items():
         path = folder / f"{name}.ipynb"
         if not path.is_file():

@@ -25,7 +25,10 @@ KINDS = (
     "kernel_died",        # the kernel process died (crash, os._exit, signal, out of memory)
     "kernel_unresponsive",  # the kernel ignored an interrupt and was killed
     "kernel_start",       # a kernel could not be started (a grader problem, retried on rerun)
-    "not_sandboxed",      # the submission ran without the full sandbox (issue 10 fills this in)
+    "not_sandboxed",      # the submission ran without the full sandbox (autograder.sandbox: fallback, and why)
+    "tampering",          # the submission changed the test environment; the affected tests score 0 (integrity)
+    "shadow_module",      # the submission ships files that would shadow a module the tests import (not used)
+    "guard_unavailable",  # the test-integrity guard did not start in a kernel (a grader problem)
 )
 
 
