@@ -26,11 +26,27 @@ wrong but still points downhill), so that mistake costs only the layer tests
 and the own-network gradient check, which is exactly what the gradient check
 is for. A missing 1/m multiplies the learning rate by the batch size, and the
 training diverges (10% accuracy).
+
+The numerical stand-ins that the visible tests define are right, only slow:
+a student could paste one in as an answer. The last test proves that this
+earns nothing in the function's own cell (the hidden part forbids the
+numerical oracles). It runs the cells in-process, because a numerical
+backward pass inside the digits training would take hours.
 """
 
+import ast
+
+import nbformat
 import pytest
 
-from tests.nbgrade_support import autograde, blank_submission, describe, solution_code, submission_with
+from tests.nbgrade_support import (
+    autograde,
+    blank_submission,
+    describe,
+    notebook_path,
+    solution_code,
+    submission_with,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -204,3 +220,51 @@ def test_each_mistake_is_named_in_the_feedback(results, mistake):
         text = results[mistake].feedback[grade_id]
         for phrase in phrases:
             assert phrase in text, f"{mistake}: the feedback of {grade_id} does not say {phrase!r}:\n{text}"
+
+
+# graded test cell: (graded function, release cell whose visible code defines the stand-in, the stand-in's name)
+STAND_INS = {
+    "test_linear_backward": ("linear_backward", "test_linear_activation_backward_relu", "numerical_linear_backward"),
+    "test_linear_activation_backward_relu": (
+        "linear_activation_backward",
+        "test_L_model_backward_sigmoid",
+        "numerical_linear_activation_backward",
+    ),
+    "test_L_model_backward_sigmoid": ("L_model_backward", "test_train_network", "numerical_L_model_backward"),
+}
+
+
+def _cells(folder):
+    notebook = nbformat.read(notebook_path(folder, ASSIGNMENT), as_version=4)
+    return {
+        cell.metadata["nbgrader"]["grade_id"]: cell
+        for cell in notebook.cells
+        if "grade_id" in cell.metadata.get("nbgrader", {})
+    }
+
+
+def _pasted_answer(code, stand_in, graded):
+    """The imports and function definitions of a test cell, with `stand_in` renamed `graded`: what a student
+    who pasted the stand-in (and its helpers) into the answer cell would submit."""
+    keep = [node for node in ast.parse(code).body if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef))]
+    for node in keep:
+        if isinstance(node, ast.FunctionDef) and node.name == stand_in:
+            node.name = graded
+    return ast.unparse(ast.Module(body=keep, type_ignores=[]))
+
+
+@pytest.mark.parametrize("test_cell", sorted(STAND_INS))
+def test_a_stand_in_copied_from_the_visible_tests_earns_nothing(test_cell, capsys):
+    graded, defining_cell, stand_in = STAND_INS[test_cell]
+    source, release = _cells("source"), _cells("release")
+    namespace = {}
+    exec(source["imports"].source, namespace)
+    for grade_id, code in solution_code(ASSIGNMENT).items():
+        if source[grade_id].cell_type == "code":
+            exec(code, namespace)
+    exec(_pasted_answer(release[defining_cell].source, stand_in, graded), namespace)
+    with pytest.raises(AssertionError) as failure:
+        exec(source[test_cell].source, namespace)
+    assert "The visible checks passed." in capsys.readouterr().out, f"the stand-in {stand_in} should pass the visible part"
+    message = str(failure.value)
+    assert message.startswith(f"{graded} called utils.gradcheck.numerical"), message
