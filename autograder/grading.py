@@ -12,6 +12,8 @@ Programmatic API (also what `python -m autograder grade` runs):
     record.feedback                          # {grade_id: printed output + error message + the student's frames}
     record.diagnoses                         # {grade_id: first line of the AssertionError} of failed tests
     record.incidents                         # [Incident(kind, message, cell, notebook), ...]
+    record.problems                          # problems of the grading itself (a kernel that would not start,
+                                             # a test cell ending in a value); empty when all is well
     load_results(course, assignment)         # the same records, read back from disk, no grading
 
     grade_notebooks(source_folder, {"alice": notebook, ...}) # a throwaway course around in-memory notebooks
@@ -57,7 +59,7 @@ from autograder.integrity import shadowing_incidents
 from autograder.matching import reconcile
 from autograder.notebooks import UnreadableNotebook, read_notebook
 from autograder.scoring import missing_notebook_scores, score_notebook
-from autograder.spec import load_spec, sync_assignment
+from autograder.spec import TEST, load_spec, sync_assignment
 
 
 def default_jobs():
@@ -126,6 +128,18 @@ def _extra_files(course, assignment):
     folder = course.source / assignment
     ignore = list(course.coursedir().ignore) + ["*.ipynb"]
     return [(Path(path), Path(path).relative_to(folder)) for path in find_all_files(str(folder), ignore)]
+
+
+def _test_values(notebook, notebook_spec):
+    """Incidents for test cells that end in a value (nbgrader would read it as partial credit)."""
+    tests = {cell.grade_id for cell in notebook_spec.cells if cell.kind == TEST}
+    found = []
+    for cell in notebook.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id in tests and any(o.get("output_type") == "execute_result" for o in cell.get("outputs", [])):
+            found.append(Incident("test_value", "the test cell ends in an expression with a value, which nbgrader "
+                                  "reads as partial credit; end it with a statement", grade_id, notebook_spec.name))
+    return found
 
 
 def _now():
@@ -204,6 +218,7 @@ class _Batch:
                 return record, {}
             result = await self._execute(slot, pool, prepared.notebooks[name], name)
             record.incidents.extend(result.incidents)
+            record.incidents.extend(_test_values(result.notebook, notebook_spec))
             record.cells.extend(score_notebook(result, notebook_spec))
             executed[name] = result.notebook
         if record.incidents:

@@ -29,7 +29,11 @@ KINDS = (
     "tampering",          # the submission changed the test environment; the affected tests score 0 (integrity)
     "shadow_module",      # the submission ships files that would shadow a module the tests import (not used)
     "guard_unavailable",  # the test-integrity guard did not start in a kernel (a grader problem)
+    "test_value",         # a test cell ends in a value, which nbgrader reads as partial credit (instructor's bug)
 )
+
+#: Kinds that are problems of the grading itself, not of the submission.
+GRADER_PROBLEMS = ("kernel_start", "test_value")
 
 
 @dataclass(frozen=True)

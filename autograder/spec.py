@@ -197,8 +197,8 @@ def sync_assignment(course, assignment, before_write=None):
         outcome = course.api(release_directory=str(Path(scratch) / "release")).generate_assignment(
             assignment, force=True, create=True)
     if not outcome.get("success"):
-        raise RuntimeError(f"nbgrader could not record {assignment} in the gradebook:\n"
-                           f"{outcome.get('log', '')}{outcome.get('error', '')}")
+        raise CourseError(f"nbgrader could not record {assignment} in the gradebook:\n"
+                          f"{outcome.get('log', '')}{outcome.get('error', '')}")
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text(current + "\n")
     return True

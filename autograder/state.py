@@ -26,7 +26,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.incidents import Incident
+from autograder.incidents import GRADER_PROBLEMS, Incident
 from autograder.scoring import CellScore, MANUAL_STATUS, NO_RESPONSE
 from autograder.spec import TEST
 
@@ -92,6 +92,14 @@ class StudentRecord:
     def failed(self):
         """grade_ids of autograded cells without full points."""
         return {grade_id for grade_id, (points, max_points) in self.scores.items() if points < max_points}
+
+    @property
+    def problems(self):
+        """What went wrong in the grading itself, not in the submission (should be empty)."""
+        found = [str(incident) for incident in self.incidents if incident.kind in GRADER_PROBLEMS]
+        if self.status == FAILED and self.reason:
+            found.insert(0, self.reason)
+        return found
 
     @property
     def needs_manual_grading(self):
