@@ -433,7 +433,8 @@ class GuardSession:
         return []
 
     def _zero(self, cell, message):
-        cell.setdefault("outputs", []).append(NotebookNode({
+        """Make the test score 0 by nbgrader's rule: an error output, first so the feedback leads with it."""
+        cell.setdefault("outputs", []).insert(0, NotebookNode({
             "output_type": "error", "ename": "IntegrityError", "evalue": message,
             "traceback": [f"IntegrityError: {message}"]}))
 
