@@ -34,8 +34,29 @@ AUTOGRADED_POINTS = {
 
 END_TO_END = "test_model_breast_cancer"
 
-# name: (answer cell, {solution line: buggy line}, cells that must fail, {failing cell: words its feedback must contain})
+# propagate estimating the gradient with the tests' own referee instead of deriving it: right values, no derivation.
+PROPAGATE_BY_NUMERICAL_GRADIENT = '''
+def propagate(w, b, X, Y):
+    from utils.gradcheck import numerical_gradient
+    def cost_of(w_, b_):
+        return float(np.mean(binary_cross_entropy_loss(sigmoid(w_.T @ X + b_), Y)))
+    dw = numerical_gradient(lambda w_: cost_of(w_, b), np.array(w, dtype=float))
+    db = float(numerical_gradient(lambda b_: cost_of(w, b_[0, 0]), np.array([[float(b)]]))[0, 0])
+    return {"dw": dw, "db": db}, cost_of(w, b)
+'''
+
+# name: (answer cell, {solution line: buggy line} or the whole buggy cell, cells that must fail,
+#        {failing cell: words its feedback must contain})
 MISTAKES = {
+    "propagate_by_numerical_gradient": (
+        "propagate",
+        PROPAGATE_BY_NUMERICAL_GRADIENT,
+        {"test_propagate_dw", "test_propagate_db"},
+        {
+            "test_propagate_dw": ["propagate called", "numerical_gradient", "Compute the result yourself"],
+            "test_propagate_db": ["propagate called", "numerical_gradient"],
+        },
+    ),
     "w_flat_1d": (
         "initialize_with_zeros",
         {"w = np.zeros((dim, 1))": "w = np.zeros(dim)"},
@@ -130,6 +151,8 @@ MISTAKES = {
 
 
 def _with_bug(solutions, cell, replacements):
+    if isinstance(replacements, str):
+        return replacements
     code = solutions[cell]
     for line, buggy in replacements.items():
         assert code.count(line) == 1, f"the solution of {cell} no longer contains exactly one {line!r}; update MISTAKES"
