@@ -8,10 +8,14 @@ name the mistake.
 
 Which cells a mistake fails is part of the design. Each part is graded on its
 own: while Part 3 is tested, the Part 2 functions (dAL_loss_convention,
-dAL_cost_convention) are replaced by finite-difference stand-ins, and while
-Part 4 is tested, backward_two_layer is replaced by a recording stand-in. So
-a mistake in `dAL` costs the points of Part 2 only, and a misplaced 1/m in the
-backward pass costs the Part 3 cells that look at the tensors it changes.
+dAL_cost_convention) are replaced by stand-ins, and while Part 4 is tested,
+backward_two_layer is replaced by a recording stand-in. So a mistake in `dAL`
+costs the points of Part 2 only, and a misplaced 1/m in the backward pass
+costs the Part 3 cells that look at the tensors it changes. The stand-ins know
+the right values for their test's inputs only (worked out before the
+student's code runs), so the release holds no general numerical drop-in for
+a graded function; borrowing the stand-in machinery, or the numerical oracle,
+is caught by the hidden tests (two mistakes below prove it).
 
 The unit's point is where the 1/m goes, so most mistakes put it in the wrong
 place: missing, doubled, the other convention's, a sum where a mean belongs.
@@ -103,9 +107,45 @@ def average_of_example_gradients(X, Y, params, loss="cross_entropy", output="sig
 '''),
 }
 
+# dAL estimated with the tests' own referee instead of derived: the right numbers, and no derivation.
+DAL_BY_NUMERICAL_GRADIENT = '''
+def dAL_loss_convention(AL, Y, loss, half=False):
+    from utils.gradcheck import numerical_gradient
+    if loss == "cross_entropy":
+        losses = lambda A: binary_cross_entropy_loss(A, Y)
+    else:
+        losses = lambda A: squared_error_loss(A, Y, half=half)
+    return numerical_gradient(lambda A: float(np.sum(losses(A))), np.array(AL, dtype=float))
+'''
+
+# dJ/dA borrowed from the test cells' own stand-in machinery (which the release contains) instead of derived.
+DAL_COST_FROM_THE_TEST_HELPERS = '''
+def dAL_cost_convention(AL, Y, loss, half=False):
+    with part2_stand_ins("dAL_cost_convention", AL=AL, Y=Y, loss=loss, half=half):
+        return globals()["dAL_cost_convention"](AL, Y, loss, half=half)
+'''
+
 # name: (answer cell, {solution line: buggy line} or the whole buggy cell, cells that must fail,
 #        {failing cell: phrases its feedback must contain})
 MISTAKES = {
+    "dAL_by_numerical_gradient": (
+        "dAL_loss_convention",
+        DAL_BY_NUMERICAL_GRADIENT,
+        {"test_dAL_loss_convention_cross_entropy", "test_dAL_loss_convention_mse"},
+        {
+            "test_dAL_loss_convention_cross_entropy": ["dAL_loss_convention called", "numerical_gradient"],
+            "test_dAL_loss_convention_mse": ["dAL_loss_convention called", "numerical_gradient"],
+        },
+    ),
+    "dAL_cost_from_the_test_helpers": (
+        "dAL_cost_convention",
+        DAL_COST_FROM_THE_TEST_HELPERS,
+        {"test_dAL_cost_convention_cross_entropy", "test_dAL_cost_convention_mse"},
+        {
+            "test_dAL_cost_convention_cross_entropy": ["dAL_cost_convention called", "numerical_gradient"],
+            "test_dAL_cost_convention_mse": ["dAL_cost_convention called", "numerical_gradient"],
+        },
+    ),
     "dJ_dL_without_1_over_m": (
         "dcost_dlosses",
         {"return np.full(L.shape, 1.0 / m)": "return np.ones(L.shape)"},
