@@ -1,0 +1,286 @@
+"""Isolation: a submission sees nothing of the course, writes nothing the grader trusts, leaves nothing behind.
+
+One batch, graded in the bubblewrap sandbox, holds the honest baseline
+(solution, wrong answer) and submissions that probe the course files and the
+network, try to write the gradebook and the grader's folders, detach
+processes that outlive grading, fork without end and fill /tmp. Every one
+ends in a recorded state, the honest ones keep exactly their grades, and the
+scores in the gradebook are the grader's. Without bubblewrap the sandbox
+tests are skipped (set BACKPROP_REQUIRE_SANDBOX=1 to make that a failure);
+the fallback's loud warning is tested either way.
+"""
+
+import ast
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import nbformat
+import psutil
+import pytest
+
+from autograder import state
+from autograder.executor import ExecutionLimits
+from autograder.grading import grade_submissions
+from autograder.sandbox import (BubblewrapLauncher, FallbackLauncher, SandboxUnavailable, choose_launcher,
+                                self_test)
+from tests.fixtures.pipeline import classroom
+from tests.fixtures.sandbox import attacks
+
+A = classroom.FIXTURE
+FULL = {"test_mean_cost": (1.0, 1.0), "test_linear_gradients_dW": (2.0, 2.0), "test_linear_gradients_db": (1.0, 1.0)}
+WRONG = dict(FULL, test_mean_cost=(0.0, 1.0))
+LIMITS = ExecutionLimits(cell_timeout=20, wall_clock=120, memory_bytes=2 * 2**30)
+TOKEN = f"autograder-detached-{os.getpid()}"
+
+SANDBOX = BubblewrapLauncher()
+REASON = self_test(SANDBOX)
+needs_sandbox = pytest.mark.skipif(REASON is not None and not os.environ.get("BACKPROP_REQUIRE_SANDBOX"),
+                                   reason=f"bubblewrap cannot run here: {REASON}")
+
+PROBE = """
+import json, os, socket
+course = {course!r}
+paths = {{
+    "gradebook": course + "/gradebook.db",
+    "gradebook, relative": "../../../gradebook.db",
+    "source": course + "/source/ps_fixture/ps_fixture.ipynb",
+    "source, relative": "../../source/ps_fixture/ps_fixture.ipynb",
+    "another student": course + "/submitted/solution/ps_fixture/ps_fixture.ipynb",
+    "autograded": course + "/autograded",
+    "state": course + "/.autograder",
+    "course root": course,
+    "grader code": {grader!r},
+    "home of root": "/root/.bashrc",
+}}
+found = {{name: os.path.exists(path) for name, path in paths.items()}}
+try:
+    socket.create_connection(("127.0.0.1", {port}), timeout=3).close()
+    network = "connected"
+except OSError as error:
+    network = type(error).__name__
+with open("/tmp/" + {student!r}, "w") as stream:
+    stream.write("mine")
+kernels = os.listdir(os.path.dirname(os.path.dirname(os.getcwd())))
+print("PROBE " + json.dumps({{"found": found, "uid": os.getuid(), "network": network, "kernels": kernels,
+                              "tmp": sorted(os.listdir("/tmp")), "root": sorted(os.listdir("/"))}}))
+"""
+
+WRITER = """
+import os, sqlite3
+course = {course!r}
+results = {{}}
+for name, path in {{"gradebook": course + "/gradebook.db", "relative": "../../../gradebook.db",
+                   "autograded": course + "/autograded/writer/ps_fixture/ps_fixture.ipynb",
+                   "state": course + "/.autograder/state/ps_fixture/writer.json",
+                   "feedback": course + "/feedback/writer/ps_fixture/pwned.html"}}.items():
+    try:
+        with open(path, "a") as stream:
+            stream.write("pwned")
+        results[name] = "written to " + os.path.realpath(path)
+    except OSError as error:
+        results[name] = type(error).__name__
+try:
+    connection = sqlite3.connect(course + "/gradebook.db")
+    connection.execute("UPDATE grade SET auto_score = max_score")
+    connection.commit()
+    results["sql"] = "written"
+except sqlite3.Error as error:
+    results["sql"] = type(error).__name__
+print("WRITER", results)
+"""
+
+DETACHED = """
+import subprocess, sys
+token, course = {token!r}, {course!r}
+sleeper = "import time; time.sleep(60)"
+late = "import time; time.sleep(3); open(" + repr(course + "/late-" + token) + ", 'w').write('a grade')"
+# a new session, a double fork, a plain background child and a late writer: none may outlive grading
+subprocess.Popen([sys.executable, "-c", sleeper, token + "-session"], start_new_session=True)
+subprocess.Popen([sys.executable, "-c", "import os, time\\nif os.fork() == 0:\\n    os.setsid()\\n"
+                  "    time.sleep(60)\\n", token + "-double"])
+subprocess.Popen([sys.executable, "-c", sleeper, token + "-child"])
+subprocess.Popen([sys.executable, "-c", late, token + "-late"], start_new_session=True)
+print("spawned")
+"""
+
+FORK_BOMB = """
+import os, time
+children = 0
+try:
+    while children < 3000:
+        if os.fork() == 0:
+            time.sleep(3)
+            os._exit(0)
+        children += 1
+except OSError as error:
+    print("FORKS", children, error.errno)
+"""
+
+FILL_TMP = """
+written = 0
+try:
+    with open("/tmp/filler", "wb") as stream:
+        while written < 2**31:
+            stream.write(b"x" * 2**20)
+            written += 2**20
+except OSError as error:
+    print("FILLED", written // 2**20, "MiB", error.errno)
+"""
+
+
+def _outputs(course, student):
+    notebook = nbformat.read(course.autograded_folder(student, A) / f"{A}.ipynb", as_version=4)
+    return "\n".join(output.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
+                     for output in cell.get("outputs", []) if output.get("output_type") == "stream")
+
+
+def _line(text, prefix):
+    return next(line[len(prefix):].strip() for line in text.splitlines() if line.startswith(prefix))
+
+
+@pytest.fixture(scope="module")
+def listener():
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    yield server.getsockname()[1]
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory, listener):
+    if REASON is not None:
+        pytest.fail(f"BACKPROP_REQUIRE_SANDBOX is set but bubblewrap cannot run: {REASON}")
+    course = classroom.make_course(tmp_path_factory.mktemp("isolation"))
+    root = str(course.root)
+    grader = str(sys.modules["autograder.sandbox"].__file__)
+    classroom.submit(course, A, "solution", classroom.submission(course, A))
+    classroom.submit(course, A, "wrong", classroom.submission(course, A, {"mean_cost": attacks.WRONG_MEAN_COST}))
+    for student in ("probe", "probe_too"):
+        code = PROBE.format(course=root, grader=grader, port=listener, student=student)
+        classroom.submit(course, A, student, attacks.with_cell(course, code))
+    classroom.submit(course, A, "writer", attacks.with_cell(course, WRITER.format(course=root), after="mean_cost",
+                                                             replacements={"mean_cost": attacks.WRONG_MEAN_COST}))
+    classroom.submit(course, A, "detached", attacks.with_cell(course, DETACHED.format(token=TOKEN, course=root)))
+    classroom.submit(course, A, "fill_tmp", attacks.with_cell(course, FILL_TMP))
+    if SANDBOX.task_limit() == "cgroup" or os.geteuid() != 0:
+        classroom.submit(course, A, "fork_bomb", attacks.with_cell(course, FORK_BOMB,
+                                                                   after="test_linear_gradients_db"))
+    before = classroom.gradebook_snapshot(course, A) if course.gradebook_path.exists() else {}
+    records = grade_submissions(course, A, jobs=2, limits=LIMITS, launcher=SANDBOX)
+    return course, records, before
+
+
+@needs_sandbox
+def test_every_submission_is_graded_and_honest_ones_keep_exactly_their_grades(batch):
+    course, records, _ = batch
+    assert all(record.final for record in records.values()), {s: r.status for s, r in records.items()}
+    assert records["solution"].scores == FULL and records["solution"].incidents == []
+    assert records["wrong"].scores == WRONG and records["wrong"].incidents == []
+    for student in ("probe", "probe_too", "detached", "fill_tmp"):
+        assert records[student].scores == FULL, (student, records[student].scores)
+    assert all("bubblewrap sandbox" in record.launcher for record in records.values())
+
+
+@needs_sandbox
+def test_the_course_is_invisible_the_network_unreachable_and_tmp_private(batch):
+    course, _, _ = batch
+    for student in ("probe", "probe_too"):
+        seen = json.loads(_line(_outputs(course, student), "PROBE "))
+        assert not any(seen["found"].values()), seen["found"]
+        assert seen["uid"] == 65534 or not SANDBOX.user_namespace
+        assert seen["network"] != "connected"
+        # /tmp: the sandbox's own home, this probe's file, and the folder holding this kernel only
+        assert [name for name in seen["tmp"] if not name.startswith("autograder-")] == ["home", student], seen
+        assert len(seen["kernels"]) == 1, seen["kernels"]
+        assert "proc" not in seen["root"] and not {"work", "tmp", "usr"} - set(seen["root"])
+
+
+@needs_sandbox
+def test_writes_to_the_gradebook_and_grader_folders_fail_and_scores_are_the_graders(batch):
+    course, records, _ = batch
+    results = ast.literal_eval(_line(_outputs(course, "writer"), "WRITER "))
+    # the relative path lands in the sandbox's own /tmp (it is three levels up from the working copy)
+    assert results.pop("relative") in ("written to /tmp/gradebook.db", "FileNotFoundError", "PermissionError")
+    assert not any(result.startswith("written") for result in results.values()), results
+    assert records["writer"].scores == WRONG
+    snapshot = classroom.gradebook_snapshot(course, A)
+    assert snapshot[("writer", A, "test_mean_cost")][0] == 0.0
+    assert snapshot[("solution", A, "test_mean_cost")][0] == 1.0
+    assert not [path for path in course.root.rglob("*") if path.is_file() and "pwned" in path.name]
+    autograded = (course.autograded_folder("writer", A) / f"{A}.ipynb").read_text()
+    assert not autograded.endswith("pwned")
+
+
+@needs_sandbox
+def test_no_process_of_a_submission_outlives_its_grading(batch):
+    course, _, _ = batch
+    assert "spawned" in _outputs(course, "detached")
+    deadline = time.monotonic() + 10
+    while True:
+        left = []
+        for process in psutil.process_iter(["cmdline"]):
+            try:
+                if any(TOKEN in part for part in process.info["cmdline"] or []):
+                    left.append(process)
+            except psutil.Error:
+                continue
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert left == [], [p.info["cmdline"] for p in left]
+    time.sleep(4)  # the late writer would have written by now
+    assert not (course.root / f"late-{TOKEN}").exists()
+
+
+@needs_sandbox
+def test_a_fork_bomb_is_contained_and_its_earlier_cells_keep_their_points(batch):
+    course, records, _ = batch
+    if "fork_bomb" not in records:
+        pytest.skip("running as root without a writable pids cgroup: no limit would hold the fork bomb")
+    record = records["fork_bomb"]
+    assert record.final and record.scores == FULL, record.scores
+    forks = _line(_outputs(course, "fork_bomb"), "FORKS ").split()
+    assert int(forks[0]) < SANDBOX.max_tasks, forks
+
+
+@needs_sandbox
+def test_filling_tmp_stops_at_the_tmpfs_size(batch):
+    course, _, _ = batch
+    filled = _line(_outputs(course, "fill_tmp"), "FILLED ").split()
+    assert int(filled[0]) * 2**20 <= SANDBOX.tmp_bytes
+
+
+def test_without_bubblewrap_the_fallback_says_so_loudly_everywhere(tmp_path):
+    launcher, warning = choose_launcher("auto", bwrap=str(tmp_path / "no-bwrap"))
+    assert isinstance(launcher, FallbackLauncher) and not launcher.sandboxed()
+    assert "NOT SANDBOXED" in warning and "not installed" in warning
+    assert launcher.describe(LIMITS).startswith("NOT SANDBOXED (fallback, because bubblewrap is not installed")
+    (incident,) = launcher.incidents()
+    assert incident.kind == "not_sandboxed" and incident.message.startswith("sandbox: fallback, because")
+    with pytest.raises(SandboxUnavailable, match="not installed"):
+        choose_launcher("bubblewrap", bwrap=str(tmp_path / "no-bwrap"))
+
+
+@pytest.mark.slow
+def test_grade_with_the_sandbox_off_warns_records_it_and_still_guards_the_tests(tmp_path):
+    course = classroom.make_course(tmp_path)
+    classroom.submit(course, A, "solution", classroom.submission(course, A))
+    classroom.submit(course, A, "input_transformer", attacks.tampering(course, "input_transformer"))
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", A, "--quiet", "--jobs", "2",
+                           "--sandbox", "off", "--course", str(course.root)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "WARNING" in done.stderr and "WITHOUT isolation" in done.stderr
+    records = state.load_all(course, A)
+    for record in records.values():
+        assert record.status == state.GRADED_WITH_INCIDENTS and record.launcher.startswith("NOT SANDBOXED")
+        assert [i for i in record.incidents if i.kind == "not_sandboxed"]
+    assert records["solution"].scores == FULL
+    assert records["input_transformer"].scores["test_mean_cost"] == (0.0, 1.0)
+    assert [i for i in records["input_transformer"].incidents if i.kind == "tampering"]
+    assert "not sandboxed" in done.stdout.lower() or "not_sandboxed" in done.stdout
