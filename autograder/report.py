@@ -9,12 +9,14 @@ Written to DIR:
   cell, and incidents by kind; plots are matplotlib PNGs embedded in the page.
 * scores.csv: student_id, status, autograded, autograded_max, gradebook_score, incidents, reason.
 * cells.csv: notebook, grade_id, description, max_points, graded, passed, pass_rate, mean_points.
-* mistakes.csv: grade_id, rank, count, share_of_failures, diagnosis, example.
+* mistakes.csv: grade_id, rank, count, share_of_failures, diagnosis, likely_reason, example.
 
 A diagnosis is the first line of a failed test's AssertionError message (the
 check's verdict, e.g. "dW is off by a factor of m = 7: ..."), with numbers
 masked so the same mistake on different random inputs is counted together;
-other exceptions count as "<Error>: <first line>". Pass rates and mistakes
+other exceptions count as "<Error>: <first line>". Next to each, the most
+common "Likely reason:" line of the checks' message (which names the
+mistake when the first line only says "matches a typical mistake"). Pass rates and mistakes
 are over graded submissions (ungradable ones are counted separately).
 """
 
@@ -55,9 +57,11 @@ def summarize(course, assignment):
             passed = sum(1 for c in results if c.status == PASSED)
             failures = [c for c in results if c.status != PASSED]
             counted = Counter(mistake_key(c.diagnosis) or "(no diagnosis)" for c in failures)
-            examples = {}
+            examples, reasons = {}, {}
             for c in failures:
-                examples.setdefault(mistake_key(c.diagnosis) or "(no diagnosis)", c.diagnosis or "")
+                key = mistake_key(c.diagnosis) or "(no diagnosis)"
+                examples.setdefault(key, c.diagnosis or "")
+                reasons.setdefault(key, Counter()).update(_likely_reasons(c.feedback))
             cells.append({
                 "notebook": notebook.name, "grade_id": cell.grade_id,
                 "description": next((c.description for c in results if c.description), ""),
@@ -66,9 +70,10 @@ def summarize(course, assignment):
                 "mean_points": sum(c.points or 0 for c in results) / len(results) if results else 0.0,
             })
             for rank, (key, count) in enumerate(counted.most_common(TOP_MISTAKES), start=1):
+                reason = reasons[key].most_common(1)
                 mistakes.append({"grade_id": cell.grade_id, "rank": rank, "count": count,
                                  "share_of_failures": count / len(failures), "diagnosis": key,
-                                 "example": examples[key]})
+                                 "likely_reason": reason[0][0] if reason else "", "example": examples[key]})
     scores = []
     for student in progress.bar(sorted(records), desc=f"report {assignment}", unit="student"):
         record = records[student]
@@ -82,6 +87,12 @@ def summarize(course, assignment):
     auto_max = sum(c.points for n in spec.notebooks.values() for c in n.graded_cells if c.kind == TEST)
     return {"assignment": assignment, "scores": scores, "cells": cells, "mistakes": mistakes,
             "incidents": incidents, "counts": counts, "auto_max": auto_max}
+
+
+def _likely_reasons(feedback):
+    """The 'Likely reason: ...' lines utils.checks puts under a diagnosis (numbers masked)."""
+    return [mistake_key(line.split(":", 1)[1]) for line in (feedback or "").splitlines()
+            if line.startswith("Likely reason:")]
 
 
 def _png(figure):
@@ -142,7 +153,7 @@ def render_html(summary, images):
     sections = []
     for cell in summary["cells"]:
         rows = mistakes.get(cell["grade_id"], [])
-        listing = _table(rows, ["count", "diagnosis", "example"]) if rows else "<p>No failures.</p>"
+        listing = _table(rows, ["count", "diagnosis", "likely_reason", "example"]) if rows else "<p>No failures.</p>"
         sections.append(f"<h3><code>{html.escape(cell['grade_id'])}</code>: {100 * cell['pass_rate']:.0f}% pass "
                         f"({cell['passed']}/{cell['graded']})</h3><p>{html.escape(cell['description'])}</p>{listing}")
     incidents = "".join(f"<li>{html.escape(kind)}: {count}</li>" for kind, count in summary["incidents"].most_common())
@@ -182,5 +193,5 @@ def write_report(course, assignment, out):
     _write_csv(cells, summary["cells"], ["notebook", "grade_id", "description", "max_points", "graded", "passed",
                                          "pass_rate", "mean_points"])
     _write_csv(mistakes, summary["mistakes"], ["grade_id", "rank", "count", "share_of_failures", "diagnosis",
-                                               "example"])
+                                               "likely_reason", "example"])
     return [page, scores, cells, mistakes]

@@ -225,3 +225,16 @@ def test_report_counts_each_diagnosed_mistake(graded, tmp_path):
     rows = list(csv.DictReader((tmp_path / "report" / "cells.csv").open()))
     assert {row["grade_id"] for row in rows} == set(TESTS)
     assert all(path.is_file() for path in paths)
+
+
+def test_grade_notebooks_grades_in_memory_notebooks_in_a_throwaway_course(graded):
+    from autograder.grading import grade_notebooks
+
+    course, _ = graded
+    records = grade_notebooks(classroom.FIXTURE_SOURCE / A, {
+        "right": classroom.submission(course, A),
+        "no_m": classroom.submission(course, A, {"linear_gradients": classroom.FIXTURE_MISTAKES["no_one_over_m"][1]}),
+    }, jobs=2)
+    assert records["right"].total == records["right"].max_total == 4.0 and records["right"].problems == []
+    assert records["no_m"].failed == {"test_linear_gradients_dW", "test_linear_gradients_db"}
+    assert "factor of m" in records["no_m"].feedback["test_linear_gradients_dW"]

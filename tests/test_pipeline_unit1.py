@@ -87,3 +87,11 @@ def _spec(course):
     from autograder.spec import load_spec
 
     return load_spec(course, A).notebooks[A]
+
+
+def test_report_names_the_likely_reason_behind_a_generic_diagnosis(graded, tmp_path):
+    course, _ = graded
+    summary = report.summarize(course, A)
+    (row,) = [row for row in summary["mistakes"] if row["grade_id"] == "test_optimize_update"
+              and row["count"] == 1 and "typical mistake" in row["diagnosis"]]
+    assert "gradient ascent" in row["likely_reason"]
