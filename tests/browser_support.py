@@ -321,7 +321,12 @@ def move_first_control(page, timeout_ms=60_000):
         after = cell.evaluate(WIDGET_STATE_JS)
         if after != before:
             break
-    return before, after
+    # Let the redraw finish (the kernel may still be busy with the last key press).
+    settled = 0
+    while settled < 3 and time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+        settled = settled + 1 if _kernel_idle(page) else 0
+    return before, cell.evaluate(WIDGET_STATE_JS)
 
 
 def screenshot(page, name):
