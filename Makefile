@@ -29,7 +29,7 @@ lab: $(STAMP)
 # The unit and end-to-end tests, plus every lesson and every instructor
 # (solution) notebook executed top to bottom with nbval.
 test: $(STAMP)
-	$(RUN) $(TEST_ENV) $(BIN)/python -m pytest tests notebooks source --nbval-lax --nbval-cell-timeout=300 --ignore=tests/fixtures
+	$(RUN) $(TEST_ENV) $(BIN)/python -m pytest tests notebooks source --nbval-lax --nbval-cell-timeout=300 --ignore=tests/fixtures --durations=20
 
 release: $(STAMP)
 	$(RUN) $(BIN)/python -m autograder release
