@@ -27,16 +27,18 @@ and the own-network gradient check, which is exactly what the gradient check
 is for. A missing 1/m multiplies the learning rate by the batch size, and the
 training diverges (10% accuracy).
 
-The numerical stand-ins that the visible tests define are right, only slow:
-a student could paste one in as an answer. The last test proves that this
-earns nothing in the function's own cell (the hidden part forbids the
-numerical oracles). It runs the cells in-process, because a numerical
+The visible tests put stand-ins in for the other graded functions; the last
+test proves that each knows its own test's inputs only, so none of them is a
+drop-in answer. An answer that gets right values from the numerical oracles
+of utils passes a visible part but earns nothing: the hidden part forbids the
+oracles. Those two proofs run the cells in-process, because a numerical
 backward pass inside the digits training would take hours.
 """
 
 import ast
 
 import nbformat
+import numpy as np
 import pytest
 
 from tests.nbgrade_support import (
@@ -222,15 +224,49 @@ def test_each_mistake_is_named_in_the_feedback(results, mistake):
             assert phrase in text, f"{mistake}: the feedback of {grade_id} does not say {phrase!r}:\n{text}"
 
 
-# graded test cell: (graded function, release cell whose visible code defines the stand-in, the stand-in's name)
-STAND_INS = {
-    "test_linear_backward": ("linear_backward", "test_linear_activation_backward_relu", "numerical_linear_backward"),
-    "test_linear_activation_backward_relu": (
-        "linear_activation_backward",
-        "test_L_model_backward_sigmoid",
-        "numerical_linear_activation_backward",
-    ),
-    "test_L_model_backward_sigmoid": ("L_model_backward", "test_train_network", "numerical_L_model_backward"),
+
+# What a student might paste in as an answer: right values, computed with the numerical oracles students have in utils.
+ORACLE_ANSWERS = {
+    "test_linear_backward": ("linear_backward", """
+from utils.forward import linear_forward
+from utils.gradcheck import numerical_layer_gradient
+
+
+def linear_backward(dZ, cache):
+    A_prev, W, b = cache
+    m = A_prev.shape[1]
+    return (numerical_layer_gradient(lambda A: linear_forward(A, W, b)[0], A_prev.copy(), dZ),
+            numerical_layer_gradient(lambda W_: linear_forward(A_prev, W_, b)[0], W.copy(), dZ) / m,
+            numerical_layer_gradient(lambda b_: linear_forward(A_prev, W, b_)[0], b.copy(), dZ) / m)
+"""),
+    "test_linear_activation_backward_relu": ("linear_activation_backward", """
+from utils.activations import activation
+from utils.gradcheck import numerical_layer_gradient
+
+
+def linear_activation_backward(dA, cache, activation_name):
+    linear_cache, Z = cache
+    return linear_backward(numerical_layer_gradient(activation(activation_name), Z.copy(), dA), linear_cache)
+"""),
+    "test_L_model_backward_sigmoid": ("L_model_backward", """
+from utils.gradcheck import numerical_gradient, numerical_gradients
+from utils.losses import compute_cost
+
+
+def L_model_backward(AL, Y, caches, output="sigmoid"):
+    X = caches[0][0][0]
+    params = {}
+    for layer, ((A_prev, W, b), Z) in enumerate(caches, start=1):
+        params[f"W{layer}"], params[f"b{layer}"] = W.copy(), b.copy()
+    cost = lambda p, A0=X: compute_cost(model_forward(A0, p, hidden="relu", output=output)[0], Y, output)
+    grads = {"d" + name: value for name, value in numerical_gradients(cost, params).items()}
+    for layer in range(1, len(caches) + 1):
+        A_prev = caches[layer - 1][0][0]
+        rest = {f"{kind}{k}": params[f"{kind}{k}"] for k in range(layer, len(caches) + 1) for kind in "Wb"}
+        renamed = {f"{kind}{k - layer + 1}": value for name, value in rest.items() for kind, k in [(name[0], int(name[1:]))]}
+        grads[f"dA{layer - 1}"] = Y.shape[1] * numerical_gradient(lambda A: cost(renamed, A), A_prev.copy())
+    return grads
+"""),
 }
 
 
@@ -243,28 +279,73 @@ def _cells(folder):
     }
 
 
-def _pasted_answer(code, stand_in, graded):
-    """The imports and function definitions of a test cell, with `stand_in` renamed `graded`: what a student
-    who pasted the stand-in (and its helpers) into the answer cell would submit."""
-    keep = [node for node in ast.parse(code).body if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef))]
-    for node in keep:
-        if isinstance(node, ast.FunctionDef) and node.name == stand_in:
-            node.name = graded
-    return ast.unparse(ast.Module(body=keep, type_ignores=[]))
-
-
-@pytest.mark.parametrize("test_cell", sorted(STAND_INS))
-def test_a_stand_in_copied_from_the_visible_tests_earns_nothing(test_cell, capsys):
-    graded, defining_cell, stand_in = STAND_INS[test_cell]
-    source, release = _cells("source"), _cells("release")
+def _solution_namespace():
+    """A namespace like the student's kernel after running the solution: imports cell and every answer cell."""
+    source = _cells("source")
     namespace = {}
     exec(source["imports"].source, namespace)
     for grade_id, code in solution_code(ASSIGNMENT).items():
         if source[grade_id].cell_type == "code":
             exec(code, namespace)
-    exec(_pasted_answer(release[defining_cell].source, stand_in, graded), namespace)
+    return namespace
+
+
+@pytest.mark.parametrize("test_cell", sorted(ORACLE_ANSWERS))
+def test_an_answer_built_on_the_numerical_oracles_earns_nothing(test_cell, capsys):
+    """Right values from utils.gradcheck pass the visible part but not the hidden part of the function's own cell."""
+    graded, answer = ORACLE_ANSWERS[test_cell]
+    namespace = _solution_namespace()
+    exec(answer, namespace)
     with pytest.raises(AssertionError) as failure:
-        exec(source[test_cell].source, namespace)
-    assert "The visible checks passed." in capsys.readouterr().out, f"the stand-in {stand_in} should pass the visible part"
+        exec(_cells("source")[test_cell].source, namespace)
+    assert "The visible checks passed." in capsys.readouterr().out, f"the oracle-based {graded} should pass the visible part"
     message = str(failure.value)
     assert message.startswith(f"{graded} called utils.gradcheck.numerical"), message
+
+
+def _definitions(code):
+    """The imports and function definitions of a cell, without the statements that run its checks."""
+    keep = [node for node in ast.parse(code).body if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef))]
+    return ast.unparse(ast.Module(body=keep, type_ignores=[]))
+
+
+def test_the_stand_ins_in_the_release_know_their_tests_inputs_only():
+    """The stand-ins the visible tests put in for other graded functions answer for their own test's inputs and refuse
+    any other: pasted into an answer cell, none of them is a drop-in."""
+    release = _cells("release")
+
+    layer = _solution_namespace()
+    exec(_definitions(release["test_linear_activation_backward_relu"].source), layer)
+    dA, cache = layer["layer_problem"](1, 6, 3, 7, "relu")
+    _, other = layer["layer_problem"](2, 6, 3, 7, "relu")
+    with layer["linear_backward_stand_in"](cache[0]):
+        stand_in = layer["linear_backward"]
+        assert len(stand_in(dA, cache[0])) == 3
+        with pytest.raises(AssertionError, match="stand-in that knows only that cache"):
+            stand_in(dA, other[0])
+
+    network = _solution_namespace()
+    exec(_definitions(release["test_L_model_backward_sigmoid"].source), network)
+    X, Y, params, AL, caches = network["network_problem"](1, [6, 5, 3, 1], 9, "sigmoid")
+    *_, other_caches = network["network_problem"](2, [6, 5, 3, 1], 9, "sigmoid")
+    with network["layer_stand_ins"](caches):
+        dA2 = np.ones((3, 9))
+        assert len(network["linear_backward"](AL - Y, caches[-1][0])) == 3
+        assert len(network["linear_activation_backward"](dA2, caches[1], "relu")) == 3
+        with pytest.raises(AssertionError, match="stand-in that knows only those"):
+            network["linear_backward"](AL - Y, other_caches[-1][0])
+        with pytest.raises(AssertionError, match="stand-in that knows only those"):
+            network["linear_activation_backward"](dA2, other_caches[1], "relu")
+
+    training = _solution_namespace()
+    exec(_definitions(release["test_train_network"].source), training)
+    rng = np.random.default_rng(3)
+    X, Y = rng.standard_normal((4, 11)), (rng.uniform(size=(1, 11)) < 0.5).astype(float)
+    params = training["initialize_parameters"]([4, 5, 3, 1], seed=0)
+    with training["L_model_backward_stand_in"](X, Y):
+        stand_in = training["L_model_backward"]
+        AL, caches = training["model_forward"](X[:, [7, 2, 5]], params, hidden="relu", output="sigmoid")
+        assert set(stand_in(AL, Y[:, [7, 2, 5]], caches, "sigmoid")) >= {"dW1", "db1", "dA0"}
+        AL, caches = training["model_forward"](X + 1.0, params, hidden="relu", output="sigmoid")
+        with pytest.raises(AssertionError, match="stand-in that knows only those"):
+            stand_in(AL, Y, caches, "sigmoid")
