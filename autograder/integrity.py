@@ -306,7 +306,8 @@ class GuardSession:
     def __init__(self, launcher, slot, notebook, notebook_name=None):
         self.slot = slot
         self.notebook_name = notebook_name
-        self.key = launcher.guard_key(slot.manager.connection_file) if getattr(launcher, "guard", False) else None
+        self.guard_expected = bool(getattr(launcher, "guard", False))
+        self.key = launcher.guard_key(slot.manager.connection_file) if self.guard_expected else None
         self.folder = Path(slot.manager.connection_file).parent
         self.incidents = list(launcher.incidents())
         self.tampered_at = None
@@ -358,7 +359,10 @@ class GuardSession:
         """Ping the guard once, before any student code runs; without an answer the session is off."""
         if self._alive is None:
             self._alive = False
-            if self.key is not None:
+            if self.key is None and self.guard_expected:
+                self._later.append(Incident(GUARD_UNAVAILABLE, "the test-integrity guard has no key for this "
+                                            "kernel; tests ran without it", None, self.notebook_name))
+            elif self.key is not None:
                 fields = await self._request("autograder.ping", (self._next_nonce(),))
                 self._alive = fields == ("alive",)
                 if not self._alive:

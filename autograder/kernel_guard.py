@@ -289,16 +289,14 @@ def install(secret_path, options):
             if _type(value) is _list:
                 lists.append(("IPython " + name.replace("_", " "), value, _list(value)))
         callbacks = _object_getattr(shell.events, "__dict__")["callbacks"]
-        for event, value in callbacks.items():
-            if _type(value) is _list:
-                lists.append(("IPython event callbacks (" + event + ")", value, _list(value)))
+        callback_copies = {event: _list(value) for event, value in callbacks.items() if _type(value) is _list}
         for name in ("meta_path", "path_hooks"):
             lists.append(("sys." + name, _sys_dict[name], _list(_sys_dict[name])))
         execution = _import("IPython.core.interactiveshell", fromlist=["ExecutionResult"])
         snap.update(
             shell=shell, shell_dict=_object_getattr(shell, "__dict__"), modules=modules, functions=functions,
             classes=classes, instances=instances, lists=lists, callbacks=callbacks,
-            callback_lists=_dict(callbacks), sys_values={name: _sys_dict.get(name) for name in critical_sys},
+            callback_lists=_dict(callbacks), callback_copies=callback_copies, sys_values={name: _sys_dict.get(name) for name in critical_sys},
             path=_sys_dict["path"], path_entries=_list(_sys_dict["path"]),
             user_ns=shell.user_ns, user_builtins=shell.user_ns.get("__builtins__"),
             trace=_gettrace(), profile=_getprofile(), recursion=_getrecursionlimit(),
@@ -346,6 +344,14 @@ def install(secret_path, options):
                 if restore:
                     graveyard.append(_list(value))
                     value[:] = copy
+        check_callbacks(restore, findings)
+        check_sys(restore, findings)
+        check_user_namespace(restore, findings)
+        student_threads(findings)
+
+    def check_callbacks(restore, findings):
+        """IPython's event callbacks: the submission's own are tampering; the environment's (matplotlib's
+        inline backend, autoreload) are allowed and kept."""
         callbacks = snap["callbacks"]
         clean_keys(callbacks)
         for event, value in _list(callbacks.items()):
@@ -357,9 +363,42 @@ def install(secret_path, options):
                         callbacks[event] = snap["callback_lists"][event]
                     else:
                         del callbacks[event]
-        check_sys(restore, findings)
-        check_user_namespace(restore, findings)
-        student_threads(findings)
+        for event, value in snap["callback_lists"].items():
+            if callbacks.get(event) is not value:
+                continue
+            copy = snap["callback_copies"][event]
+            kept, foreign = [], False
+            for callback in copy:
+                if not contains(value, callback):
+                    foreign = True
+            for callback in value:
+                if contains(copy, callback) or trusted_callable(callback):
+                    kept.append(callback)
+                else:
+                    foreign = True
+            for callback in copy:
+                if not contains(kept, callback):
+                    kept.insert(0, callback)
+            if foreign:
+                findings.append("IPython event callbacks (" + event + ") were changed")
+                if restore:
+                    graveyard.append(_list(value))
+                    value[:] = kept
+
+    def contains(items, wanted):
+        for item in items:
+            if item is wanted:
+                return True
+        return False
+
+    def trusted_callable(value):
+        kind = _type(value)
+        if kind is _MethodType:
+            value = value.__func__
+            kind = _type(value)
+        if kind is _FunctionType:
+            return trusted_file(value.__code__.co_filename)
+        return kind is _BuiltinType
 
     def check_modules(restore, findings):
         clean_keys(_modules)
@@ -809,6 +848,13 @@ def install(secret_path, options):
                     refuse(event, "changing the class of the kernel's own objects")
         elif event == "import":
             privileged(guarded_import, args)
+        elif event == "function.__new__":
+            code = args[0] if _len(args) else None
+            if _type(code) is _CodeType and trusted_file(code.co_filename) and not caller_trusted():
+                refuse(event, "a function built from the environment's code with other globals")
+        elif (event == "marshal.loads" or event == "marshal.load") and not caller_trusted() \
+                and not from_importlib():
+            refuse(event, "code objects built from bytes")
         elif (event == "compile" or event == "code.__new__") and _len(args) > 1 and trusted_file(args[1]) \
                 and not from_importlib():
             verdict = [False]

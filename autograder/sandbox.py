@@ -272,11 +272,7 @@ class _GuardedLauncher:
     def guard_key(self, connection_file):
         """The secret shared with the guard of the kernel using `connection_file` (None without guard)."""
         with self._lock:
-            return self._keys.get(str(connection_file))
-
-    def forget(self, connection_file):
-        with self._lock:
-            self._keys.pop(str(connection_file), None)
+            return self._keys.get(str(Path(connection_file).resolve()))
 
     def _boot_command(self, python, kernel_cmd, limits, folder):
         """`python -I -c BOOT CONFIG`: the process that becomes the kernel."""
@@ -295,7 +291,7 @@ class _GuardedLauncher:
             config.update(guard=str(guard_path), secret=str(secret_path),
                           guard_options=integrity.guard_options(folder))
             with self._lock:
-                self._keys[str(folder / _connection_file_name(kernel_cmd))] = key
+                self._keys[str(_connection_file(kernel_cmd).resolve())] = key
         return [os.path.abspath(python), "-I", "-c", _BOOT, json.dumps(config)]
 
     def session(self, slot, notebook, notebook_name=None):
@@ -307,10 +303,6 @@ class _GuardedLauncher:
     def incidents(self):
         """Incidents every submission run by this launcher gets (none when sandboxed)."""
         return []
-
-
-def _connection_file_name(kernel_cmd):
-    return _connection_file(kernel_cmd).name
 
 
 class BubblewrapLauncher(_GuardedLauncher):
@@ -487,7 +479,7 @@ class FallbackLauncher(_GuardedLauncher):
                 f"and a private temporary folder, memory {memory}, cpu {limits.cpu_seconds()} s")
 
     def environment(self, workdir, limits):
-        private_tmp = Path(workdir).resolve().parent / "tmp"
+        private_tmp = Path(workdir).resolve() / ".tmp"  # inside the private working copy, removed with it
         private_tmp.mkdir(parents=True, exist_ok=True)
         env = dict(os.environ)
         env.update(_SINGLE_THREAD)

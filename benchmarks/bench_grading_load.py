@@ -49,8 +49,9 @@ def high_water_mark(pid):
 def measure(course, assignment, students, jobs, sandbox, interval=0.1):
     command = [sys.executable, "-m", "autograder", "grade", assignment, "--jobs", str(jobs), "--quiet",
                "--sandbox", sandbox, "--course", str(course.root)]
+    log = tempfile.TemporaryFile(mode="w+")  # not a pipe: a long summary must never block the grader
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True)
     grader = psutil.Process(process.pid)
     samples, peak_rss, peak_hwm, peak_kernels = [], 0, 0, 0
     folder = state.state_folder(course, assignment)
@@ -71,8 +72,11 @@ def measure(course, assignment, students, jobs, sandbox, interval=0.1):
         peak_hwm = max(peak_hwm, high_water_mark(process.pid) or 0)
         peak_kernels = max(peak_kernels, kernels)
         time.sleep(interval)
-    stdout, stderr = process.communicate()
+    process.wait()
     seconds = time.perf_counter() - started
+    log.seek(0)
+    stderr = log.read()
+    log.close()
     if process.returncode != 0:
         raise SystemExit(f"grading failed ({process.returncode}):\n{stderr[-3000:]}")
     records = state.load_all(course, assignment)
@@ -91,7 +95,7 @@ def measure(course, assignment, students, jobs, sandbox, interval=0.1):
         "grader_rss_mib_at": {f"{int(f * 100)}%": round((rss_at(f) or 0) / MIB, 1) for f in (0.1, 0.5, 1.0)},
         "kernels_peak_rss_mib": round(peak_kernels / MIB, 1),
         "launcher": next(iter(records.values())).launcher,
-        "warning": stderr.strip().splitlines()[0] if "WARNING" in stderr else None,
+        "warning": next((line for line in stderr.splitlines() if "WARNING" in line), None),
     }
 
 

@@ -53,6 +53,7 @@ def guarded(tmp_path_factory):
     classroom.submit(course, A, "solution", classroom.submission(course, A))
     classroom.submit(course, A, "wrong", classroom.submission(course, A, {"mean_cost": attacks.WRONG_MEAN_COST}))
     classroom.submit(course, A, "rigged_eq", attacks.rigged_eq(course))
+    classroom.submit(course, A, "benign", attacks.benign(course))
     folder = classroom.submit(course, A, "shipped_modules",
                               classroom.submission(course, A, {"mean_cost": attacks.WRONG_MEAN_COST}))
     (folder / "utils.py").write_text(SHADOW)
@@ -83,6 +84,11 @@ def test_with_the_guard_the_attack_scores_zero_from_there_on_and_is_recorded(gua
 def test_honest_submissions_in_the_batch_keep_exactly_their_grades(guarded):
     assert guarded["solution"].scores == FULL and guarded["solution"].incidents == []
     assert guarded["wrong"].scores == WRONG and guarded["wrong"].incidents == []
+
+
+def test_plots_widgets_progress_bars_and_magics_are_not_tampering(guarded):
+    record = guarded["benign"]
+    assert record.scores == FULL and record.incidents == [], (record.incidents, record.feedback)
 
 
 def test_an_object_with_a_rigged_eq_fails_without_counting_as_tampering(guarded):
