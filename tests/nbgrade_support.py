@@ -122,6 +122,40 @@ def submission_with(assignment, replacements, fill_solutions=True):
     return notebook
 
 
+def with_bug(solutions, cell, replacements):
+    """The solution of answer cell `cell` with a typical mistake put in.
+
+    solutions:    solution_code(assignment).
+    replacements: the whole buggy cell (a str), or {exact line of the solution: buggy line};
+                  each line must occur exactly once, so a changed solution cannot silently
+                  make the mistake vanish.
+    """
+    if isinstance(replacements, str):
+        return replacements
+    code = solutions[cell]
+    for line, buggy in replacements.items():
+        assert code.count(line) == 1, f"the solution of {cell} no longer contains exactly one {line!r}; update the mistake"
+        code = code.replace(line, buggy)
+    return code
+
+
+def grade_variants(assignment, mistakes, accepted=None):
+    """Grade, in one autograde call: the solution, the blank release, one submission per mistake
+    and one per correct alternative.
+
+    mistakes: {name: (cell, replacements, ...)} (see with_bug; further items are the test's own).
+    accepted: {name: (cell, code)} correct answers written differently from the solution.
+    Returns {"solution": Result, "blank": Result, name: Result, ...}.
+    """
+    solutions = solution_code(assignment)
+    submissions = {"solution": submission_with(assignment, {}), "blank": blank_submission(assignment)}
+    for name, (cell, replacements, *_) in mistakes.items():
+        submissions[name] = submission_with(assignment, {cell: with_bug(solutions, cell, replacements)})
+    for name, (cell, code) in (accepted or {}).items():
+        submissions[name] = submission_with(assignment, {cell: code})
+    return autograde(assignment, submissions)
+
+
 def _write_config(course):
     (course / "nbgrader_config.py").write_text(
         "c = get_config()\n"

@@ -25,7 +25,7 @@ the `convention` argument, and gets every point).
 
 import pytest
 
-from tests.nbgrade_support import autograde, blank_submission, describe, solution_code, submission_with
+from tests.nbgrade_support import blank_submission, describe, grade_variants, solution_code
 
 pytestmark = pytest.mark.slow
 
@@ -245,25 +245,9 @@ MISTAKES = {
 }
 
 
-def _with_bug(solutions, cell, replacements):
-    if isinstance(replacements, str):
-        return replacements
-    code = solutions[cell]
-    for line, buggy in replacements.items():
-        assert code.count(line) == 1, f"the solution of {cell} no longer contains exactly one {line!r}; update MISTAKES"
-        code = code.replace(line, buggy)
-    return code
-
-
 @pytest.fixture(scope="module")
 def results():
-    solutions = solution_code(ASSIGNMENT)
-    submissions = {"solution": submission_with(ASSIGNMENT, {}), "blank": blank_submission(ASSIGNMENT)}
-    for name, (cell, replacements, _, _) in MISTAKES.items():
-        submissions[name] = submission_with(ASSIGNMENT, {cell: _with_bug(solutions, cell, replacements)})
-    for name, (cell, code) in ACCEPTED.items():
-        submissions[name] = submission_with(ASSIGNMENT, {cell: code})
-    return autograde(ASSIGNMENT, submissions)
+    return grade_variants(ASSIGNMENT, MISTAKES, ACCEPTED)
 
 
 def test_grading_runs_without_problems(results):

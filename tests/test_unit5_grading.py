@@ -42,12 +42,10 @@ import numpy as np
 import pytest
 
 from tests.nbgrade_support import (
-    autograde,
-    blank_submission,
     describe,
+    grade_variants,
     notebook_path,
     solution_code,
-    submission_with,
 )
 
 pytestmark = pytest.mark.slow
@@ -162,21 +160,9 @@ MISTAKES = {
 }
 
 
-def _with_bug(solutions, cell, replacements):
-    code = solutions[cell]
-    for line, buggy in replacements.items():
-        assert code.count(line) == 1, f"the solution of {cell} no longer contains exactly one {line!r}; update MISTAKES"
-        code = code.replace(line, buggy)
-    return code
-
-
 @pytest.fixture(scope="module")
 def results():
-    solutions = solution_code(ASSIGNMENT)
-    submissions = {"solution": submission_with(ASSIGNMENT, {}), "blank": blank_submission(ASSIGNMENT)}
-    for name, (cell, replacements, _, _) in MISTAKES.items():
-        submissions[name] = submission_with(ASSIGNMENT, {cell: _with_bug(solutions, cell, replacements)})
-    return autograde(ASSIGNMENT, submissions)
+    return grade_variants(ASSIGNMENT, MISTAKES)
 
 
 def test_grading_runs_without_problems(results):
