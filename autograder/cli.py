@@ -79,7 +79,8 @@ def _grade(args):
     if warning:
         print(f"\n{'!' * 78}\n{warning}\n{'!' * 78}\n", file=sys.stderr, flush=True)
     records = grading.grade_submissions(course, args.assignment, jobs=args.jobs, force=args.force,
-                                        students=args.student or None, limits=limits, launcher=launcher)
+                                        students=args.student or None, limits=limits, launcher=launcher,
+                                        run_all_cells=args.run_all_cells)
     print(grading_summary(records))
     if warning:
         print(warning, file=sys.stderr)
@@ -185,6 +186,9 @@ def build_parser():
                        help="seconds per submission, all cells together (default: 900)")
     grade.add_argument("--max-memory", type=float, default=4.0, metavar="GIB",
                        help="memory limit of each kernel in GiB (default: 4; 0 for none)")
+    grade.add_argument("--run-all-cells", action="store_true",
+                       help="also run the cells after the last graded or answer cell (by default they are "
+                       "skipped: they cannot change a score)")
     grade.add_argument("--sandbox", choices=("auto", "bubblewrap", "off"), default="auto",
                        help="isolate each kernel with bubblewrap: auto (default) uses it when it works here and "
                        "otherwise falls back to resource limits with a loud warning; bubblewrap refuses to "

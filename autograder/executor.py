@@ -256,9 +256,11 @@ def _cell_label(cell, index):
     return grade_id or f"cell {index}"
 
 
-async def execute_in_slot(slot, notebook, limits, notebook_name=None):
+async def execute_in_slot(slot, notebook, limits, notebook_name=None, last_cell=None):
     """Execute `notebook` (a NotebookNode, changed in place) on the started kernel of `slot`.
 
+    last_cell: if given, cells after this index are not run (status SKIPPED);
+               the grader passes the last cell that can matter for a score.
     Returns an ExecutionResult. The kernel is left running (or dead); the
     caller stops it with stop_kernel.
     """
@@ -283,7 +285,9 @@ async def execute_in_slot(slot, notebook, limits, notebook_name=None):
     stop_reason = None
     execution_count = 0
     for index, cell in enumerate(notebook.cells):
-        if cell.cell_type != "code" or not cell.source.strip():
+        if cell.cell_type != "code" or not cell.source.strip() or (last_cell is not None and index > last_cell):
+            if cell.cell_type == "code":
+                cell.outputs = []
             runs.append(CellRun(index, SKIPPED))
             continue
         if stop_reason is not None:

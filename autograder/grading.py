@@ -28,7 +28,9 @@ How a batch runs (one grader process; student code runs only in kernels):
    submission is matched against the instructor's version (matching.reconcile),
    copied into a private working folder and run cell by cell in a kernel that the
    KernelPool started ahead of need (executor.execute_in_slot, with the per-cell,
-   per-submission and memory limits of `limits`).
+   per-submission and memory limits of `limits`). Cells after the last graded or answer
+   cell (an ungraded demo at the end, say) cannot change a score and are not run
+   unless run_all_cells is set (stock nbgrader runs them).
 4. The grader scores the executed notebook (scoring.score_notebook) and writes, in this
    order: autograded/<student>/<assignment>/<notebook>.ipynb, the gradebook (one
    transaction), and the state record (state.save). Each write is atomic, and the
@@ -59,7 +61,7 @@ from autograder.integrity import shadowing_incidents
 from autograder.matching import reconcile
 from autograder.notebooks import UnreadableNotebook, read_notebook
 from autograder.scoring import missing_notebook_scores, score_notebook
-from autograder.spec import TEST, load_spec, sync_assignment
+from autograder.spec import ANSWER, TEST, load_spec, sync_assignment
 
 
 def default_jobs():
@@ -142,6 +144,20 @@ def _test_values(notebook, notebook_spec):
     return found
 
 
+def last_scoring_cell(notebook, notebook_spec):
+    """Index of the last cell that can matter for a score: a graded, answer or task cell.
+
+    Cells after it (an ungraded "try it" demo at the end of a notebook, say)
+    cannot change any score, so the grader does not run them unless asked to.
+    """
+    scoring = {cell.grade_id for cell in notebook_spec.cells if cell.graded or cell.kind == ANSWER}
+    last = None
+    for index, cell in enumerate(notebook.cells):
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") in scoring:
+            last = index
+    return last
+
+
 def _now():
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -149,8 +165,9 @@ def _now():
 class _Batch:
     """One `grade` run: the pool of kernels, the open gradebook, the progress bar."""
 
-    def __init__(self, course, spec, limits, launcher, jobs, gradebook, bar):
+    def __init__(self, course, spec, limits, launcher, jobs, gradebook, bar, run_all_cells=False):
         self.course, self.spec, self.limits, self.launcher = course, spec, limits, launcher
+        self.run_all_cells = run_all_cells
         self.jobs, self.gradebook, self.bar = jobs, gradebook, bar
         self.extra_files = _extra_files(course, spec.name)
         self.counts = {}
@@ -216,7 +233,7 @@ class _Batch:
                 record = self._failure(student, f"no kernel could be started: {type(error).__name__}: {error}")
                 record.incidents.append(Incident("kernel_start", str(error), None, name))
                 return record, {}
-            result = await self._execute(slot, pool, prepared.notebooks[name], name)
+            result = await self._execute(slot, pool, prepared.notebooks[name], name, notebook_spec)
             record.incidents.extend(result.incidents)
             record.incidents.extend(_test_values(result.notebook, notebook_spec))
             record.cells.extend(score_notebook(result, notebook_spec))
@@ -225,8 +242,9 @@ class _Batch:
             record.status = state.GRADED_WITH_INCIDENTS
         return record, executed
 
-    async def _execute(self, slot, pool, notebook, name):
+    async def _execute(self, slot, pool, notebook, name, notebook_spec):
         started = time.monotonic()
+        last_cell = None if self.run_all_cells else last_scoring_cell(notebook, notebook_spec)
         try:
             for source, relative in self.extra_files:
                 target = slot.workdir / relative
@@ -235,7 +253,7 @@ class _Batch:
             nbformat.write(notebook, slot.workdir / f"{name}.ipynb")
             guard = self.limits.wall_clock + self.limits.cell_timeout + 60 if self.limits.wall_clock else None
             try:
-                return await asyncio.wait_for(execute_in_slot(slot, notebook, self.limits, name), guard)
+                return await asyncio.wait_for(execute_in_slot(slot, notebook, self.limits, name, last_cell), guard)
             except asyncio.TimeoutError:
                 return result_after_abort(notebook, self.limits, self.launcher, time.monotonic() - started, name)
         finally:
@@ -276,7 +294,8 @@ def pending_students(course, spec, students, force, gradebook):
     return pending
 
 
-def grade_submissions(course, assignment, jobs=None, force=False, students=None, limits=None, launcher=None):
+def grade_submissions(course, assignment, jobs=None, force=False, students=None, limits=None, launcher=None,
+                      run_all_cells=False):
     """Grade the collected submissions of `assignment`; return {student: StudentRecord} for all of them.
 
     course:   a Course or the path of a course root.
@@ -286,6 +305,8 @@ def grade_submissions(course, assignment, jobs=None, force=False, students=None,
     limits:   executor.ExecutionLimits (default: the course's per-cell timeout, 15 min per
               submission, 4 GiB of memory).
     launcher: how kernels are started (default executor.LocalLauncher; issue 10's sandbox plugs in here).
+    run_all_cells: also run the cells after the last graded or answer cell (they cannot change a
+              score, so by default they are skipped; stock nbgrader runs them).
     """
     course = _as_course(course)
     limits = limits or ExecutionLimits(cell_timeout=course.cell_timeout)
@@ -307,7 +328,7 @@ def grade_submissions(course, assignment, jobs=None, force=False, students=None,
         if pending:
             backup_once()
             with progress.bar(total=len(pending), desc=f"grade {assignment}", unit="submission") as bar:
-                batch = _Batch(course, spec, limits, launcher, jobs, gradebook, bar)
+                batch = _Batch(course, spec, limits, launcher, jobs, gradebook, bar, run_all_cells)
                 asyncio.run(batch.run(pending))
     records = state.load_all(course, assignment)
     return {student: records[student] for student in wanted if student in records}

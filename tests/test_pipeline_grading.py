@@ -238,3 +238,17 @@ def test_grade_notebooks_grades_in_memory_notebooks_in_a_throwaway_course(graded
     assert records["right"].total == records["right"].max_total == 4.0 and records["right"].problems == []
     assert records["no_m"].failed == {"test_linear_gradients_dW", "test_linear_gradients_db"}
     assert "factor of m" in records["no_m"].feedback["test_linear_gradients_dW"]
+
+
+def test_cells_after_the_last_graded_cell_are_not_run(graded):
+    course, records = graded
+    executed = nbformat.read(course.autograded_folder("solution", A) / f"{A}.ipynb", as_version=4)
+    demo = executed.cells[-1]
+    assert "Try it (not graded)" in demo.source and demo.outputs == []
+    test = [c for c in executed.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_mean_cost"][0]
+    assert test.outputs  # the graded cells did run
+    rerun = grade_submissions(course, A, jobs=1, limits=LIMITS, force=True, students=["solution"],
+                              run_all_cells=True)
+    executed = nbformat.read(course.autograded_folder("solution", A) / f"{A}.ipynb", as_version=4)
+    assert "demo output" in "".join(o.get("text", "") for o in executed.cells[-1].outputs)
+    assert rerun["solution"].scores == records["solution"].scores
