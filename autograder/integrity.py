@@ -97,8 +97,8 @@ BLOCKED_EVENTS = ("sys.addaudithook", "sys._current_frames", "gc.get_referrers",
 ALLOWED_CTYPES = ("ctypes.dlopen", "ctypes.create_string_buffer", "ctypes.create_unicode_buffer",
                   "ctypes.get_errno", "ctypes.set_errno")
 
-#: Seconds to wait for the guard to answer one request.
-ANSWER_TIMEOUT = 60.0
+#: Seconds to wait for the guard to answer one request (after one timeout the kernel is not asked again).
+ANSWER_TIMEOUT = 30.0
 
 #: Kinds of incidents this module records (see autograder.incidents).
 TAMPERING, SHADOW_MODULE, GUARD_UNAVAILABLE = "tampering", "shadow_module", "guard_unavailable"
@@ -316,6 +316,7 @@ class GuardSession:
         self._armed = None
         self._reference_cells = reference_uses(notebook)
         self._later = []
+        self._stuck = False
 
     # -- protocol
 
@@ -328,6 +329,8 @@ class GuardSession:
 
     async def _request(self, event, parts):
         """Send `sys.audit(event, *parts, tag)` silently; return the guard's answer fields or None."""
+        if self._stuck:
+            return None
         nonce = parts[0]
         code = f"__import__('sys').audit({event!r}, {', '.join(repr(part) for part in parts)}, " \
                f"{self._tag(parts)!r})"
@@ -337,12 +340,13 @@ class GuardSession:
                 code, silent=True, store_history=False, allow_stdin=False, stop_on_error=False,
                 timeout=ANSWER_TIMEOUT, output_hook=lambda message: None)
         except (TimeoutError, asyncio.TimeoutError):
+            self._stuck = True
             return None
         except Exception:  # noqa: BLE001 - a dead kernel: the executor notices on the next cell
             return None
         del reply
         try:
-            data = await asyncio.to_thread(answer.read_text, encoding="utf-8")
+            data = answer.read_text(encoding="utf-8")  # a few hundred bytes, written before the reply came
             answer.unlink()
         except (OSError, UnicodeDecodeError):
             return None
@@ -380,7 +384,30 @@ class GuardSession:
     # -- around cells
 
     async def before(self, cell, index):
-        """Called before every code cell runs."""
+        """Called before every code cell runs. Never raises: a failure of the grader's own code is
+        recorded as `guard_unavailable` (a grader problem) and the run goes on without the guard."""
+        try:
+            await self._before(cell, index)
+        except Exception as error:  # noqa: BLE001 - the grader's bug must not become the student's crash
+            self._give_up(error)
+
+    async def after(self, cell, index):
+        """Called after every code cell that ran (the kernel is alive); returns new incidents. Never raises."""
+        later, self._later = self._later, []
+        try:
+            return later + await self._after(cell, index)
+        except Exception as error:  # noqa: BLE001
+            self._give_up(error)
+            later, self._later = later + self._later, []
+            return later
+
+    def _give_up(self, error):
+        self._alive = False
+        self._later.append(Incident(GUARD_UNAVAILABLE, f"the grader's integrity check failed "
+                                    f"({type(error).__name__}: {error}); later tests ran without it", None,
+                                    self.notebook_name))
+
+    async def _before(self, cell, index):
         if not await self._ensure_alive() or not is_test_cell(cell):
             return
         nonce = self._next_nonce()
@@ -391,11 +418,6 @@ class GuardSession:
                                    "was intercepted or the kernel did not answer)"])
         else:
             self._armed = (nonce, list(fields[1]))
-
-    async def after(self, cell, index):
-        """Called after every code cell that ran (the kernel is alive); returns new incidents."""
-        later, self._later = self._later, []
-        return later + await self._after(cell, index)
 
     async def _after(self, cell, index):
         if not self._alive:

@@ -90,6 +90,9 @@ def install(secret_path, options):
     _RuntimeError, _ValueError, _OSError, _Exception = RuntimeError, ValueError, OSError, Exception
     _issubclass, _object_getattr, _object_setattr = issubclass, object.__getattribute__, object.__setattr__
     _join = "".join
+    _all, _map = all, map
+    _is = __import__("operator").is_
+    _repeat = __import__("itertools").repeat
     _type_name = type.__dict__["__name__"].__get__
     _type_module = type.__dict__["__module__"].__get__
     _FunctionType, _ModuleType, _MethodType = types.FunctionType, types.ModuleType, types.MethodType
@@ -187,12 +190,7 @@ def install(secret_path, options):
         """Drop the keys of an exact dict that are not exact strs (a lookup could run their __eq__).
 
         Rebuilds the dict without hashing those keys; returns True if there were any."""
-        if _type(mapping) is not _dict:
-            return False
-        for name in mapping:
-            if _type(name) is not _str:
-                break
-        else:
+        if _type(mapping) is not _dict or _all(_map(_is, _map(_type, mapping), _repeat(_str))):
             return False
         items = _list(mapping.items())
         graveyard.append(items)
@@ -245,7 +243,8 @@ def install(secret_path, options):
                 return
             seen_classes.add(_id(cls))
             copy = _dict(cls.__dict__)
-            classes.append((cls, _type_module(cls) + "." + _type_name(cls), copy))
+            classes.append((cls, _type_module(cls) + "." + _type_name(cls), copy,
+                            (_tuple(copy), _tuple(copy.values()))))
             if strict:
                 for value in copy.values():
                     kind = _type(value)
@@ -257,8 +256,11 @@ def install(secret_path, options):
             if _type(name) is not _str or _type(module) is not _ModuleType:
                 continue
             namespace = module.__dict__
+            if namespace is shell.user_ns:
+                continue  # the student's own namespace (checked through the instructor's bindings)
             strict = is_strict(name)
-            modules.append((name, module, namespace, _dict(namespace), strict))
+            copy = _dict(namespace)
+            modules.append((name, module, namespace, copy, strict, [_tuple(copy), _tuple(copy.values())]))
             if strict:
                 for value in _list(namespace.values()):
                     if _type(value) is _FunctionType and value.__module__ == name:
@@ -303,7 +305,7 @@ def install(secret_path, options):
             signals={number: _getsignal(number) for number in _valid_signals() if number != _SIGINT},
             protected_functions={_id(record[0]) for record in functions},
             critical_ids={_id(record[0]) for record in instances},
-            reference={name: module for name, module, _, _, _ in modules
+            reference={name: module for name, module, _, _, _, _ in modules
                        if name == reference_prefix or name.startswith(reference_prefix + ".")},
             bindings={}, result_class=execution.ExecutionResult, info_class=execution.ExecutionInfo,
             displayhook=shell.displayhook,
@@ -402,7 +404,7 @@ def install(secret_path, options):
 
     def check_modules(restore, findings):
         clean_keys(_modules)
-        for name, module, namespace, copy, strict in snap["modules"]:
+        for name, module, namespace, copy, strict, fast in snap["modules"]:
             if name in snap["reference"]:
                 continue
             present = _modules.get(name)
@@ -412,6 +414,9 @@ def install(secret_path, options):
                 if restore:
                     graveyard.append(present)
                     _modules[name] = module
+            if unchanged(namespace, fast):
+                continue
+            before = _len(findings)
             if clean_keys(namespace):
                 findings.append("module " + name + " got attribute names that are not strings")
             builtins = name == "builtins"
@@ -432,10 +437,22 @@ def install(secret_path, options):
                         continue
                     value = namespace[attribute]
                     if strict and _type(value) is _ModuleType:
-                        continue  # a submodule imported later (numpy.testing, ...)
+                        if restore:  # a submodule imported later (numpy.testing, ...): part of the module now
+                            copy[attribute] = value
+                            fast[:] = [_tuple(copy), _tuple(copy.values())]
+                        continue
                     findings.append(name + "." + attribute + " was added")
                     if restore:
                         graveyard.append(namespace.pop(attribute))
+            if _len(findings) == before or restore:
+                fast[:] = [_tuple(namespace), _tuple(namespace.values())]  # the last state found good
+
+    def unchanged(namespace, fast):
+        """True if `namespace` holds exactly the same key and value objects, in the same order, as `fast`
+        (no lookup, so no foreign __eq__ or __hash__ can run)."""
+        keys, values = fast
+        return _len(namespace) == _len(keys) and _all(_map(_is, namespace, keys)) \
+            and _all(_map(_is, namespace.values(), values))
 
     def check_functions(restore, findings):
         for function, where, code, defaults, kwdefaults, kwcopy, closure, contents in snap["functions"]:
@@ -469,8 +486,10 @@ def install(secret_path, options):
                         cell.cell_contents = value
 
     def check_classes(restore, findings):
-        for cls, label, copy in snap["classes"]:
+        for cls, label, copy, fast in snap["classes"]:
             namespace = cls.__dict__
+            if unchanged(namespace, fast):
+                continue
             for attribute, value in copy.items():
                 current = namespace.get(attribute, namespace)
                 if current is not value:

@@ -349,6 +349,7 @@ class BubblewrapLauncher(_GuardedLauncher):
             package.mkdir()
             (package / "__init__.py").write_text('"""Grader reference code available to hidden tests."""\n')
             shutil.copyfile(Path(__file__).with_name("reference.py"), package / "reference.py")
+            atexit.register(shutil.rmtree, folder, True)
             self._library = folder
         return self._library / "autograder"
 
