@@ -85,6 +85,12 @@ DEFAULT_TMP_BYTES = 256 * 2**20
 ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "nsswitch.conf", "passwd", "group",
              "alternatives", "mime.types")
 
+#: Environment variables passed into the sandbox (by prefix): they choose the numerical libraries'
+#: code paths (e.g. OPENBLAS_CORETYPE), and a different BLAS kernel rounds differently, which can
+#: move a borderline accuracy test across its threshold. Everything else is cleared.
+PASSED_ENV_PREFIXES = ("OPENBLAS_", "GOTO_", "MKL_", "OMP_", "KMP_", "BLIS_", "VECLIB_", "NVPL_", "NPY_",
+                       "NUMPY_", "LC_", "TZ")
+
 #: Threads of numerical libraries: one per kernel, so N kernels use N cores.
 _SINGLE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                   "NUMEXPR_NUM_THREADS": "1"}
@@ -400,9 +406,12 @@ class BubblewrapLauncher(_GuardedLauncher):
         args += ["--cap-drop", "ALL"]
         args += self.mounts(folder, workdir)
         venv_bin = str(Path(sys.prefix) / "bin")
-        env = {"PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp/home", "TMPDIR": "/tmp",
-               "LANG": "C.UTF-8", "MPLCONFIGDIR": "/tmp/home/matplotlib", "IPYTHONDIR": "/tmp/home/ipython",
-               "PYTHONDONTWRITEBYTECODE": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1", **_SINGLE_THREAD}
+        env = {name: value for name, value in os.environ.items() if name.startswith(PASSED_ENV_PREFIXES)}
+        env.update({
+            "PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp/home", "TMPDIR": "/tmp",
+            "LANG": os.environ.get("LANG", "C.UTF-8"), "MPLCONFIGDIR": "/tmp/home/matplotlib",
+            "IPYTHONDIR": "/tmp/home/ipython", "PYTHONDONTWRITEBYTECODE": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+            **_SINGLE_THREAD})
         args.append("--clearenv")
         for name, value in env.items():
             args += ["--setenv", name, value]

@@ -255,6 +255,27 @@ def test_filling_tmp_stops_at_the_tmpfs_size(batch):
     assert int(filled[0]) * 2**20 <= SANDBOX.tmp_bytes
 
 
+NUMERICS = """
+import numpy as np
+rng = np.random.default_rng(0)
+A, B = rng.normal(size=(30, 400)), rng.normal(size=(400, 30))
+print((A @ B).sum().hex(), np.exp(A).sum().hex(), np.linalg.solve(A @ B + 400 * np.eye(30), A[:, :1]).sum().hex())
+"""
+
+
+@needs_sandbox
+def test_numbers_computed_in_the_sandbox_are_bit_identical_to_the_graders_environment(tmp_path):
+    # BLAS picks its kernels from the environment (e.g. OPENBLAS_CORETYPE); other kernels round
+    # differently, which can move a borderline accuracy test across its threshold.
+    (tmp_path / "work").mkdir()
+    environment = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    outside = subprocess.run([sys.executable, "-c", NUMERICS], capture_output=True, text=True, env=environment)
+    inside = subprocess.run([*SANDBOX.sandbox_args(tmp_path, tmp_path / "work"), "--", os.path.abspath(sys.executable),
+                             "-c", NUMERICS], capture_output=True, text=True)
+    assert inside.returncode == 0, inside.stderr
+    assert inside.stdout == outside.stdout
+
+
 def test_without_bubblewrap_the_fallback_says_so_loudly_everywhere(tmp_path):
     launcher, warning = choose_launcher("auto", bwrap=str(tmp_path / "no-bwrap"))
     assert isinstance(launcher, FallbackLauncher) and not launcher.sandboxed()
