@@ -298,7 +298,8 @@ def install(secret_path, options):
         snap.update(
             shell=shell, shell_dict=_object_getattr(shell, "__dict__"), modules=modules, functions=functions,
             classes=classes, instances=instances, lists=lists, callbacks=callbacks,
-            callback_lists=_dict(callbacks), callback_copies=callback_copies, sys_values={name: _sys_dict.get(name) for name in critical_sys},
+            callback_lists=_dict(callbacks), callback_copies=callback_copies,
+            sys_values={name: _sys_dict.get(name) for name in critical_sys},
             path=_sys_dict["path"], path_entries=_list(_sys_dict["path"]),
             user_ns=shell.user_ns, user_builtins=shell.user_ns.get("__builtins__"),
             trace=_gettrace(), profile=_getprofile(), recursion=_getrecursionlimit(),

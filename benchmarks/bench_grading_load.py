@@ -100,7 +100,8 @@ def measure(course, assignment, students, jobs, sandbox, interval=0.1):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_grading_load", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_grading_load",
+                                     description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=300)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--assignment", default=classroom.FIXTURE)
