@@ -30,6 +30,8 @@ from autograder.sandbox import (BubblewrapLauncher, FallbackLauncher, SandboxUna
 from tests.fixtures.pipeline import classroom
 from tests.fixtures.sandbox import attacks
 
+pytestmark = pytest.mark.slow
+
 A = classroom.FIXTURE
 FULL = {"test_mean_cost": (1.0, 1.0), "test_linear_gradients_dW": (2.0, 2.0), "test_linear_gradients_db": (1.0, 1.0)}
 WRONG = dict(FULL, test_mean_cost=(0.0, 1.0))
@@ -287,7 +289,6 @@ def test_without_bubblewrap_the_fallback_says_so_loudly_everywhere(tmp_path):
         choose_launcher("bubblewrap", bwrap=str(tmp_path / "no-bwrap"))
 
 
-@pytest.mark.slow
 def test_grade_with_the_sandbox_off_warns_records_it_and_still_guards_the_tests(tmp_path):
     course = classroom.make_course(tmp_path)
     classroom.submit(course, A, "solution", classroom.submission(course, A))
