@@ -17,18 +17,27 @@ package) with
   /tmp of limited size;
 * new user, pid, network, IPC, UTS and cgroup namespaces: the kernel runs as
   uid/gid 65534 (nobody) with no capabilities, sees only its own processes,
-  and has no network at all (only a loopback device that is down). The
-  kernel's ZMQ channels use `ipc` transport (Unix sockets in the private
-  folder, which cross the namespace boundary because they are files);
+  and has no network (only a loopback device of its own). The kernel's ZMQ
+  channels use `ipc` transport (Unix sockets in the private folder, which
+  cross the namespace boundary because they are files);
+* a cleared environment, except the variables that choose the numerical
+  libraries' code paths (OPENBLAS_CORETYPE, ...: another BLAS kernel rounds
+  differently, and a borderline test must score as it does outside);
 * no /proc: nothing about other processes, and no /proc/self/mem;
 * `--die-with-parent` and a pid namespace: when the kernel exits or is
   killed, the namespace's init process dies and the kernel takes every
   process of the submission with it, including ones that detached with
   setsid or double forks;
 * resource limits set inside, before ipykernel starts: address space
-  (RLIMIT_AS), CPU seconds, processes/threads (RLIMIT_NPROC, counted per user
-  namespace, so per submission), file size, no core dumps. The wall clock is
-  enforced by the executor.
+  (RLIMIT_AS), CPU seconds, processes/threads, file size, no core dumps.
+  The process count is a `pids` cgroup per kernel where this process may
+  create cgroups (`PidsCgroup`): RLIMIT_NPROC alone does not bind root, even
+  mapped to uid 65534 in a user namespace, because the kernel checks the
+  real uid outside it. The wall clock is enforced by the executor;
+* SIGINT reaches the kernel: jupyter_client interrupts a cell by signalling
+  the kernel's process group, which also holds bwrap; bwrap runs with SIGINT
+  ignored (it would die of it, and the kernel with it) and the boot program
+  restores Python's handler.
 
 `--new-session` is not used: jupyter_client already starts the kernel with
 `setsid()`, so it has no controlling terminal to inject input into (the
@@ -125,9 +134,7 @@ _app.start()
 """
 
 
-#: bwrap runs with SIGINT ignored: jupyter_client interrupts a kernel by sending SIGINT to its process
-#: group, which would kill bwrap (and, through --die-with-parent, the kernel). The boot program
-#: restores Python's handler, so the kernel itself still receives the interrupt.
+#: bwrap runs with SIGINT ignored (see the module docstring); the boot program restores Python's handler.
 _IGNORE_SIGINT = ("/bin/sh", "-c", 'trap "" INT; exec "$@"', "sh")
 
 
