@@ -138,6 +138,17 @@ _app.start()
 _IGNORE_SIGINT = ("/bin/sh", "-c", 'trap "" INT; exec "$@"', "sh")
 
 
+def _pid_alive(text):
+    """True if `text` is the id of a running process."""
+    try:
+        os.kill(int(text), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class PidsCgroup:
     """A `pids` cgroup per kernel, where this process may create cgroups (root with cgroup v1, or v2 at
     the root of the hierarchy): the only process-count limit that holds for root, which RLIMIT_NPROC
@@ -152,6 +163,7 @@ class PidsCgroup:
     @classmethod
     def create(cls):
         for root in cls._candidates():
+            cls._reap(root)
             try:
                 parent = root / f"autograder-{os.getpid()}-{secrets.token_hex(3)}"
                 parent.mkdir()
@@ -164,6 +176,24 @@ class PidsCgroup:
             except OSError:
                 pass
         return None
+
+    @staticmethod
+    def _reap(root):
+        """Remove the cgroups of graders that died without cleaning up (e.g. killed with SIGKILL)."""
+        for parent in root.glob("autograder-*-*"):
+            if _pid_alive(parent.name.split("-")[1]):
+                continue
+            for group in parent.glob("kernel-*"):
+                try:
+                    for pid in (group / "cgroup.procs").read_text().split():
+                        os.kill(int(pid), signal.SIGKILL)
+                    group.rmdir()
+                except (OSError, ValueError):
+                    pass
+            try:
+                parent.rmdir()
+            except OSError:
+                pass
 
     @staticmethod
     def _candidates():
@@ -357,7 +387,10 @@ class BubblewrapLauncher(_GuardedLauncher):
     def _reference_library(self):
         """A folder holding a minimal `autograder` package: __init__.py and reference.py only."""
         if self._library is None or not self._library.is_dir():
-            folder = Path(tempfile.mkdtemp(prefix="autograder-reference-"))
+            for stale in Path(tempfile.gettempdir()).glob("autograder-reference-*-*"):
+                if not _pid_alive(stale.name.split("-")[2]):
+                    shutil.rmtree(stale, ignore_errors=True)
+            folder = Path(tempfile.mkdtemp(prefix=f"autograder-reference-{os.getpid()}-"))
             package = folder / "autograder"
             package.mkdir()
             (package / "__init__.py").write_text('"""Grader reference code available to hidden tests."""\n')
