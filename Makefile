@@ -12,7 +12,7 @@ TEST_ENV := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 PORT ?= 8888
 
-.PHONY: lab test install release release-check bench clean
+.PHONY: lab test install release release-check bench bench-grading clean
 
 install: $(STAMP)
 
@@ -39,6 +39,10 @@ release-check: $(STAMP)
 
 bench: $(STAMP)
 	$(RUN) $(BIN)/python -m benchmarks
+
+# Stock nbgrader against `python -m autograder grade`, side by side (several minutes).
+bench-grading: $(STAMP)
+	$(RUN) $(BIN)/python -m benchmarks bench_grading
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

@@ -43,6 +43,7 @@ No submission can stop the batch: whatever happens to one ends in its own record
 import asyncio
 import os
 import shutil
+import sys
 import tempfile
 import time
 import traceback
@@ -55,7 +56,7 @@ import nbformat
 from autograder import gradebook as gradebook_store
 from autograder import progress, state
 from autograder.course import Course
-from autograder.executor import ExecutionLimits, KernelPool, LocalLauncher, execute_in_slot, result_after_abort
+from autograder.executor import ExecutionLimits, KernelPool, execute_in_slot, result_after_abort
 from autograder.incidents import Incident
 from autograder.integrity import shadowing_incidents
 from autograder.matching import reconcile
@@ -304,13 +305,20 @@ def grade_submissions(course, assignment, jobs=None, force=False, students=None,
     students: grade only these student ids (default: every folder in submitted/).
     limits:   executor.ExecutionLimits (default: the course's per-cell timeout, 15 min per
               submission, 4 GiB of memory).
-    launcher: how kernels are started (default executor.LocalLauncher; issue 10's sandbox plugs in here).
+    launcher: how kernels are started (default: autograder.sandbox.choose_launcher("auto"), i.e. bubblewrap
+              with the integrity guard where it works, else the loud fallback; pass
+              executor.LocalLauncher() for plain rlimits).
     run_all_cells: also run the cells after the last graded or answer cell (they cannot change a
               score, so by default they are skipped; stock nbgrader runs them).
     """
     course = _as_course(course)
     limits = limits or ExecutionLimits(cell_timeout=course.cell_timeout)
-    launcher = launcher or LocalLauncher()
+    if launcher is None:
+        from autograder.sandbox import choose_launcher
+
+        launcher, warning = choose_launcher("auto")
+        if warning:
+            print(warning, file=sys.stderr)
     jobs = jobs or default_jobs()
     all_students = course.submitted_students(assignment)
     wanted = [s for s in all_students if students is None or s in set(students)]

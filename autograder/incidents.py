@@ -33,7 +33,7 @@ KINDS = (
 )
 
 #: Kinds that are problems of the grading itself, not of the submission.
-GRADER_PROBLEMS = ("kernel_start", "test_value")
+GRADER_PROBLEMS = ("kernel_start", "test_value", "guard_unavailable")
 
 
 @dataclass(frozen=True)

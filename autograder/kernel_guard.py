@@ -424,7 +424,7 @@ def install(secret_path, options):
             for attribute, value in copy.items():
                 current = namespace.get(attribute, namespace)
                 if current is value or (builtins and attribute in ignored_builtins) \
-                        or name + "." + attribute in volatile:
+                        or name + "." + attribute in volatile or attribute == "__warningregistry__":
                     continue
                 if strict or builtins or code_like(value):
                     findings.append(name + "." + attribute + " was "
@@ -434,8 +434,9 @@ def install(secret_path, options):
                         namespace[attribute] = value
             if strict or builtins:
                 for attribute in _list(namespace):
-                    if attribute in copy or (builtins and attribute in ignored_builtins):
-                        continue
+                    if attribute in copy or (builtins and attribute in ignored_builtins) \
+                            or (_type(attribute) is _str and attribute == "__warningregistry__"):
+                        continue  # the warnings machinery adds a registry to the module a warning points at
                     value = namespace[attribute]
                     if strict and _type(value) is _ModuleType:
                         if restore:  # a submodule imported later (numpy.testing, ...): part of the module now
