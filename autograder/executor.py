@@ -81,6 +81,8 @@ class ExecutionLimits:
     memory_bytes:  address-space limit of the kernel process (RLIMIT_AS), None for none.
     startup_timeout: seconds to wait for a kernel to become ready.
     max_output_lines: stream output kept per cell (nbgrader's LimitOutput.max_lines).
+    max_output_chars: characters kept of any one output text (LimitOutput counts lines only,
+                   so a single 20 MB line would otherwise land whole in autograded/).
     preload:       modules imported (without binding any name) into a kernel started
                    ahead of need, so their import cost is paid before the submission arrives.
     """
@@ -90,6 +92,7 @@ class ExecutionLimits:
     memory_bytes: int | None = 4 * 2**30
     startup_timeout: float = 60.0
     max_output_lines: int = 1000
+    max_output_chars: int = 200_000
     preload: tuple = ("numpy",)
 
     def cpu_seconds(self):
@@ -344,9 +347,32 @@ async def execute_in_slot(slot, notebook, limits, notebook_name=None, last_cell=
             else:
                 status = ERROR if _has_error(cell) else OK
         output_limit.preprocess_cell(cell, {}, index)
+        _limit_characters(cell, limits.max_output_chars)
         runs.append(CellRun(index, status, seconds))
     return ExecutionResult(notebook, runs, incidents, time.monotonic() - started,
                            slot.launcher.describe(limits))
+
+
+def _truncated(text, limit):
+    if not isinstance(text, str) or len(text) <= limit:
+        return text
+    return text[:limit] + f"\n... [output truncated by the grader: {len(text) - limit} more characters]"
+
+
+def _limit_characters(cell, limit):
+    """Cut every output text of `cell` (stream text, plain-text/HTML data, error value) to `limit` characters."""
+    if not limit:
+        return
+    for output in cell.get("outputs", []):
+        if "text" in output:
+            output["text"] = _truncated(output["text"], limit)
+        for mime in ("text/plain", "text/html"):
+            if mime in output.get("data", {}):
+                output["data"][mime] = _truncated(output["data"][mime], limit)
+        if "evalue" in output:
+            output["evalue"] = _truncated(output["evalue"], limit)
+        if "traceback" in output:
+            output["traceback"] = [_truncated(line, limit) for line in output["traceback"]]
 
 
 WALL_CLOCK_REASON = "wall_clock"

@@ -121,6 +121,15 @@ def test_huge_outputs_are_kept_within_the_line_limit(batch):
     assert lines <= LIMITS.max_output_lines + 50
 
 
+def test_a_20_mb_line_is_cut_to_the_character_limit(batch):
+    course, records = batch
+    assert records["huge_line"].scores == FULL
+    executed = nbformat.read(course.autograded_folder("huge_line", A) / f"{A}.ipynb", as_version=4)
+    texts = [o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs]
+    assert max(map(len, texts)) <= LIMITS.max_output_chars + 200
+    assert any("output truncated by the grader" in text for text in texts)
+
+
 def test_a_renamed_test_cell_is_graded_from_the_instructors_version(batch):
     _, records = batch
     record = records["renamed_test"]
