@@ -106,3 +106,20 @@ def test_solved_assignment_passes_validation(page, server, assignment):
     assert not lab.error_outputs(page), f"{assignment}: errors after Run All with the solution filled in"
     success, text = lab.validate(page)
     assert success, f"{assignment}: the solved notebook failed validation:\n{text}"
+
+
+def test_jupyterlab_leaves_no_process_behind_even_when_a_test_fails():
+    """The server's whole process group (server and kernels) is gone after the context, also after an error."""
+    reason = lab.why_no_browser()
+    if reason and os.environ.get("BACKPROP_REQUIRE_BROWSER") != "1":
+        pytest.skip(reason)
+
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom):
+        with lab.lab_server() as running:
+            group = running.process.pid
+            raise Boom("a test failed while the server was up")
+    with pytest.raises(ProcessLookupError):
+        os.killpg(group, 0)
