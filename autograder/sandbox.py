@@ -411,6 +411,11 @@ class BubblewrapLauncher(_GuardedLauncher):
         args += ["--ro-bind", "/usr", "/usr"]
         for name in ETC_FILES:
             args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+        # The private /tmp comes before the environment's binds: a course checked out under /tmp
+        # (a CI clone) has its .venv, utils/ and autograder/ there, and a later tmpfs would hide them.
+        args += ["--dev", "/dev", "--tmpfs", "/tmp"]
+        if self.tmp_bytes:
+            args[-2:-2] = ["--size", str(self.tmp_bytes)]
         python_roots = []
         for root in (sys.base_prefix, sys.base_exec_prefix, sys.prefix, sys.exec_prefix,
                      Path(sys.executable).resolve().parent.parent):
@@ -425,9 +430,6 @@ class BubblewrapLauncher(_GuardedLauncher):
             args += ["--ro-bind", str(utils), str(utils)]
         grader = _package_folder("autograder") or Path(__file__).resolve().parent
         args += ["--ro-bind", str(self._reference_library()), str(grader)]
-        args += ["--dev", "/dev", "--tmpfs", "/tmp"]
-        if self.tmp_bytes:
-            args[-2:-2] = ["--size", str(self.tmp_bytes)]
         args += ["--dir", "/tmp/home", "--bind", str(folder), str(folder)]
         if not workdir.is_relative_to(folder):
             args += ["--bind", str(workdir), str(workdir)]

@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import nbformat
 import psutil
@@ -29,6 +30,14 @@ from autograder.sandbox import (BubblewrapLauncher, FallbackLauncher, SandboxUna
                                 self_test)
 from tests.fixtures.pipeline import classroom
 from tests.fixtures.sandbox import attacks
+
+# Top-level folders the read-only environment (the venv, utils/) lives in: /work, or /tmp for a CI clone.
+_ENVIRONMENT_TOP = {path.parts[1] for path in (Path(sys.prefix).resolve(), Path(__file__).resolve().parents[1])}
+_ENVIRONMENT_UNDER_TMP = {
+    path.relative_to("/tmp").parts[0]
+    for path in (Path(sys.prefix).resolve(), Path(__file__).resolve().parents[1])
+    if path.is_relative_to("/tmp")
+}
 
 pytestmark = pytest.mark.slow
 
@@ -197,9 +206,11 @@ def test_the_course_is_invisible_the_network_unreachable_and_tmp_private(batch):
         assert seen["uid"] == 65534 or not SANDBOX.user_namespace
         assert seen["network"] != "connected"
         # /tmp: the sandbox's own home, this probe's file, and the folder holding this kernel only
-        assert [name for name in seen["tmp"] if not name.startswith("autograder-")] == ["home", student], seen
+        # (plus, for a course checked out under /tmp, the mount points of its read-only environment)
+        assert [name for name in seen["tmp"] if not name.startswith("autograder-") and name not in _ENVIRONMENT_UNDER_TMP] \
+            == ["home", student], seen
         assert len(seen["kernels"]) == 1, seen["kernels"]
-        assert "proc" not in seen["root"] and not {"work", "tmp", "usr"} - set(seen["root"])
+        assert "proc" not in seen["root"] and not {"tmp", "usr", *_ENVIRONMENT_TOP} - set(seen["root"])
 
 
 @needs_sandbox
