@@ -124,7 +124,7 @@ children = 0
 try:
     while children < 3000:
         if os.fork() == 0:
-            time.sleep(3)
+            time.sleep(10)  # long enough to reach the cap even when forking is slow on a loaded machine
             os._exit(0)
         children += 1
 except OSError as error:
