@@ -154,8 +154,12 @@ class PidsCgroup:
     the root of the hierarchy): the only process-count limit that holds for root, which RLIMIT_NPROC
     exempts even inside a user namespace. `create()` returns None where cgroups are not writable."""
 
+    #: An empty kernel group younger than this may still be waiting for its kernel to join it.
+    EMPTY_GROUP_GRACE = 300.0
+
     def __init__(self, parent):
         self.parent = parent
+        self._created = {}
         self._counter = 0
         self._lock = threading.Lock()
         atexit.register(self.cleanup)
@@ -221,16 +225,23 @@ class PidsCgroup:
         """A fresh cgroup limited to `max_tasks` tasks (earlier, emptied ones are removed)."""
         with self._lock:
             self._counter += 1
-            self._remove_empty()
+            # Only old groups: a fresh one is empty until its kernel's shell joins it, and removing
+            # it then would start that kernel with no process limit (a race seen with --jobs 2).
+            self._remove_empty(min_age=self.EMPTY_GROUP_GRACE)
             group = self.parent / f"kernel-{self._counter:05d}"
             group.mkdir()
             (group / "pids.max").write_text(str(max_tasks))
+            self._created[group.name] = time.monotonic()
             return group
 
-    def _remove_empty(self):
+    def _remove_empty(self, min_age=None):
+        now = time.monotonic()
         for group in self.parent.glob("kernel-*"):
+            if min_age is not None and now - self._created.get(group.name, 0.0) < min_age:
+                continue
             try:
                 group.rmdir()  # fails while it still has processes
+                self._created.pop(group.name, None)
             except OSError:
                 pass
 
@@ -439,8 +450,9 @@ class BubblewrapLauncher(_GuardedLauncher):
         """bwrap's arguments, up to the command (started inside `cgroup` if given)."""
         prefix = list(_IGNORE_SIGINT)
         if cgroup is not None:
-            prefix = ["/bin/sh", "-c", 'echo $$ > "$0/cgroup.procs" 2>/dev/null; trap "" INT; exec "$@"',
-                      str(cgroup)]
+            # Fail closed: a kernel that cannot join its pids cgroup does not start at all.
+            prefix = ["/bin/sh", "-c", 'echo $$ > "$0/cgroup.procs" || { echo "sandbox: cannot join the pids cgroup '
+                      '$0" >&2; exit 97; }; trap "" INT; exec "$@"', str(cgroup)]
         args = [*prefix, self.bwrap, "--die-with-parent", "--unshare-pid", "--unshare-net", "--unshare-ipc",
                 "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox"]
         if self.user_namespace:
