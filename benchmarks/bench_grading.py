@@ -32,6 +32,7 @@ other engineers; `--students 40`, unit 1, one round each):
 | --- | --- | --- | --- | --- | --- | --- | --- |
 | `--sandbox off` (the engine) | 1.3 -> 3.2 | 141.0 s | 97.4 s | 25.4 s | 5.5x | 3.8x | identical (360 cells) |
 | default (bubblewrap sandbox, issue 10) | 2.8 -> 6.4 | 151.4 s | 132.1 s | 46.5 s | 3.3x | 2.8x | identical (360 cells) |
+| default (bubblewrap sandbox), quiet machine, final code | 0.4 -> 1.6 | 121.2 s | 75.4 s | 30.3 s | 4.0x | 2.5x | identical (360 cells) |
 
 CPU time of all processes, `--sandbox off` run: stock per student 120.9 s,
 stock batch 73.7 s, ours 43.3 s (ours skips unit 1's ungraded "try it" cell,
