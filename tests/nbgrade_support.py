@@ -156,6 +156,49 @@ def grade_variants(assignment, mistakes, accepted=None):
     return autograde(assignment, submissions)
 
 
+# ---- the assertions every grading proof makes -------------------------------------------------
+
+def assert_no_grading_problems(results):
+    """No submission hit a problem in the grading process itself."""
+    problems = {student: result.problems for student, result in results.items() if result.problems}
+    assert not problems, describe(results)
+
+
+def assert_designed_points(results, points):
+    """The solution's autograded cells and their points are exactly `points` ({grade_id: max_points})."""
+    scores = results["solution"].scores
+    assert {grade_id: max_points for grade_id, (_, max_points) in scores.items()} == points, describe(results)
+
+
+def assert_solution_gets_every_point(results, points):
+    solution = results["solution"]
+    assert solution.total == solution.max_total == sum(points.values()), describe(results)
+
+
+def assert_blank_gets_zero(results, points):
+    """The blank release scores 0 in every cell, and every cell says the answer is not implemented yet."""
+    blank = results["blank"]
+    assert blank.total == 0 and blank.failed == set(points), describe(results)
+    for grade_id, text in blank.feedback.items():
+        assert "not implemented yet" in text, f"{grade_id}: {text}"
+
+
+def assert_loses_exactly(results, mistake, failing):
+    """Submission `mistake` scores 0 in the cells `failing` and full points everywhere else."""
+    result = results[mistake]
+    assert result.failed == failing, describe({mistake: result})
+    for grade_id, (points, max_points) in result.scores.items():
+        assert points == (0 if grade_id in failing else max_points), f"{mistake}: {grade_id} scored {points}/{max_points}"
+
+
+def assert_named_in_feedback(results, mistake, named):
+    """named: {grade_id: [phrases]} that the feedback of each cell must contain."""
+    for grade_id, phrases in named.items():
+        text = results[mistake].feedback[grade_id]
+        for phrase in phrases:
+            assert phrase in text, f"{mistake}: the feedback of {grade_id} does not say {phrase!r}:\n{text}"
+
+
 def _write_config(course):
     (course / "nbgrader_config.py").write_text(
         "c = get_config()\n"

@@ -25,7 +25,18 @@ the `convention` argument, and gets every point).
 
 import pytest
 
-from tests.nbgrade_support import blank_submission, describe, grade_variants, solution_code
+from tests.nbgrade_support import (
+    assert_blank_gets_zero,
+    assert_designed_points,
+    assert_loses_exactly,
+    assert_named_in_feedback,
+    assert_no_grading_problems,
+    assert_solution_gets_every_point,
+    blank_submission,
+    describe,
+    grade_variants,
+    solution_code,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -251,18 +262,15 @@ def results():
 
 
 def test_grading_runs_without_problems(results):
-    problems = {student: result.problems for student, result in results.items() if result.problems}
-    assert not problems, describe(results)
+    assert_no_grading_problems(results)
 
 
 def test_the_graded_cells_and_points_are_the_designed_ones(results):
-    scores = results["solution"].scores
-    assert {grade_id: max_points for grade_id, (_, max_points) in scores.items()} == AUTOGRADED_POINTS, describe(results)
+    assert_designed_points(results, AUTOGRADED_POINTS)
 
 
 def test_solution_gets_every_autograded_point(results):
-    solution = results["solution"]
-    assert solution.total == solution.max_total == sum(AUTOGRADED_POINTS.values()), describe(results)
+    assert_solution_gets_every_point(results, AUTOGRADED_POINTS)
 
 
 @pytest.mark.parametrize("alternative", sorted(ACCEPTED))
@@ -272,10 +280,7 @@ def test_correct_alternatives_get_every_point(results, alternative):
 
 
 def test_blank_release_gets_zero_and_says_not_implemented(results):
-    blank = results["blank"]
-    assert blank.total == 0 and blank.failed == set(AUTOGRADED_POINTS), describe(results)
-    for grade_id, text in blank.feedback.items():
-        assert "not implemented yet" in text, f"{grade_id}: {text}"
+    assert_blank_gets_zero(results, AUTOGRADED_POINTS)
 
 
 def test_the_derivation_cell_is_graded_by_hand_with_a_mark_scheme():
@@ -288,17 +293,9 @@ def test_the_derivation_cell_is_graded_by_hand_with_a_mark_scheme():
 
 @pytest.mark.parametrize("mistake", sorted(MISTAKES))
 def test_each_mistake_loses_exactly_its_cells(results, mistake):
-    _, _, failing, _ = MISTAKES[mistake]
-    result = results[mistake]
-    assert result.failed == failing, describe({mistake: result})
-    for grade_id, (points, max_points) in result.scores.items():
-        assert points == (0 if grade_id in failing else max_points), f"{mistake}: {grade_id} scored {points}/{max_points}"
+    assert_loses_exactly(results, mistake, MISTAKES[mistake][2])
 
 
 @pytest.mark.parametrize("mistake", sorted(MISTAKES))
 def test_each_mistake_is_named_in_the_feedback(results, mistake):
-    _, _, _, named = MISTAKES[mistake]
-    for grade_id, phrases in named.items():
-        text = results[mistake].feedback[grade_id]
-        for phrase in phrases:
-            assert phrase in text, f"{mistake}: the feedback of {grade_id} does not say {phrase!r}:\n{text}"
+    assert_named_in_feedback(results, mistake, MISTAKES[mistake][3])
