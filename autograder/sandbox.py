@@ -396,7 +396,7 @@ class BubblewrapLauncher(_GuardedLauncher):
         return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
 
     def _reference_library(self):
-        """A folder holding a minimal `autograder` package: __init__.py and reference.py only."""
+        """A folder holding a minimal `autograder` package: __init__.py, reference.py and hidden/ only."""
         if self._library is None or not self._library.is_dir():
             for stale in Path(tempfile.gettempdir()).glob("autograder-reference-*-*"):
                 if not _pid_alive(stale.name.split("-")[2]):
@@ -406,6 +406,10 @@ class BubblewrapLauncher(_GuardedLauncher):
             package.mkdir()
             (package / "__init__.py").write_text('"""Grader reference code available to hidden tests."""\n')
             shutil.copyfile(Path(__file__).with_name("reference.py"), package / "reference.py")
+            # The hidden tests' helpers (autograder.hidden), beside the reference they build on.
+            hidden = Path(__file__).with_name("hidden")
+            if hidden.is_dir():
+                shutil.copytree(hidden, package / "hidden", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
             atexit.register(shutil.rmtree, folder, True)
             self._library = folder
         return self._library / "autograder"
