@@ -951,3 +951,124 @@ def test_check_float_on_a_scalar_gradient_gives_gradient_advice():
     with pytest.raises(AssertionError) as cost_sign:
         check_float("J", -0.5, 0.5)
     assert "cross-entropy" in str(cost_sign.value)
+
+
+# ----------------------------------------------------------------------------
+# Numbers: 0-d arrays and numpy scalars are numbers; (1, 1) and larger are not
+# ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("number", [0.25, np.float64(0.25), np.float32(0.25), np.array(0.25), np.squeeze(np.array([[0.25]])),
+                                    np.sum(np.array([0.125, 0.125])), np.array(0.25, dtype=np.float32)])
+def test_check_float_accepts_every_kind_of_scalar(number):
+    assert check_float("J", number, 0.25) == 0.25
+    assert check_type("J", number, float) is number
+
+
+def test_check_float_accepts_a_0d_array_from_np_squeeze_in_a_cost():
+    def cost_with_squeeze(AL, Y):
+        m = Y.shape[1]
+        cost = -np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL), axis=1, keepdims=True) / m   # (1, 1)
+        return np.squeeze(cost)   # the common idiom: a 0-d array
+
+    AL, Y = bce_inputs()
+    result = run_student(cost_with_squeeze, AL, Y)
+    assert type(result) is np.ndarray and result.shape == ()
+    check_float("J", result, bce_cost_oracle(AL, Y), m=M)
+
+
+@pytest.mark.parametrize("shape, phrase", [((1, 1), "is a (1, 1) array, not a float"),
+                                            ((1, M), "the per-example losses L, not the cost J"),
+                                            ((2, 3), "is an array of shape (2, 3), not a single float")])
+def test_check_float_still_rejects_arrays_with_a_shape(shape, phrase):
+    message = message_of(check_float, "J", np.full(shape, 0.25), 0.25, m=M)
+    assert phrase in message
+
+
+def test_check_float_rejects_a_0d_bool_or_object_array_and_a_wrong_0d_value():
+    assert "is an array of dtype bool, not a float" in message_of(check_float, "J", np.array(True), 1.0)
+    assert "dtype object" in message_of(check_float, "J", np.array(0.25, dtype=object), 0.25)
+    message = message_of(check_float, "J", np.array(0.5), 0.25, m=M)
+    assert "Yours 0.5, expected 0.25" in message
+
+
+def test_check_type_int_accepts_0d_int_arrays_but_not_floats():
+    assert check_type("n", np.array(3), int) is not None
+    assert "should be a int" in message_of(check_type, "n", np.array(3.0), int)
+
+
+# ----------------------------------------------------------------------------
+# run_student: NameErrors point to what exists; a changed def line is named
+# ----------------------------------------------------------------------------
+
+
+def _student(code, name):
+    namespace = {"np": np}
+    exec(compile(code, "<student cell>", "exec"), namespace)
+    return namespace[name]
+
+
+@pytest.mark.parametrize("missing, advice", [
+    ("copy", "add `import copy`"),
+    ("math", "add `import math`"),
+    ("np", "add `import numpy as np`"),
+    ("deepcopy", "`from copy import deepcopy`"),
+    ("sigmoid", "`from utils.activations import sigmoid`"),
+    ("linear_activation_forward", "`from utils.forward import linear_activation_forward`"),
+    ("L_model_forward", "`from utils.forward import model_forward`"),
+    ("initialize_parameters_deep", "`from utils.initialization import initialize_parameters`"),
+    ("linear_backwrd", "did you mean `linear_backward`?"),
+    ("never_defined_anywhere", "If `never_defined_anywhere` is defined in an earlier cell, run that cell first"),
+])
+def test_run_student_extends_a_name_error_with_what_exists(missing, advice):
+    code = f"def linear_backward(dZ, cache):\n    return 1\n\ndef optimize(w):\n    return {missing}.deepcopy(w)\n"
+    func = _student(code, "optimize")
+    func.__globals__.pop("np") if missing == "np" else None
+    with pytest.raises(NameError) as info:
+        run_student(func, [1.0])
+    message = str(info.value)
+    assert message.startswith(f"name '{missing}' is not defined")
+    assert advice in message, message
+    assert info.value.__traceback__.tb_next is not None  # still points at the student's line
+
+
+def test_backward_helpers_point_to_utils_activations():
+    import utils.activations
+
+    func = _student("def layer(dA, Z):\n    return relu_backward(dA, Z)\n", "layer")
+    with pytest.raises(NameError) as info:
+        run_student(func, np.ones((2, 3)), np.ones((2, 3)))
+    message = str(info.value)
+    if hasattr(utils.activations, "relu_backward"):
+        assert "add `from utils.activations import relu_backward`" in message
+    else:
+        assert "`from utils.activations import relu_derivative`" in message and "dZ = dA * relu_derivative(Z)" in message
+
+
+def test_name_error_advice_is_added_once_and_unbound_locals_get_their_own():
+    from utils import _names
+
+    error = NameError("name 'copy' is not defined", name="copy")
+    _names.explain_name_error(error)
+    _names.explain_name_error(error)
+    assert str(error).count("How to fix it") == 1
+    func = _student("def f(flag):\n    if flag:\n        dW = 1\n    return dW\n", "f")
+    with pytest.raises(UnboundLocalError, match="read before the line that assigns it"):
+        run_student(func, False)
+
+
+def test_run_student_names_a_changed_def_line():
+    func = _student("def L_model_backward(AL, Y, caches):\n    return {}\n", "L_model_backward")
+    message = message_of(run_student, func, np.ones((1, 7)), np.ones((1, 7)), [], output="sigmoid")
+    assert message.startswith("L_model_backward could not be called the way the test calls it")
+    assert "unexpected keyword argument 'output'" in message
+    assert "The test calls L_model_backward(<numpy.ndarray>, <numpy.ndarray>, <list>, output=...)" in message
+    assert "your def line is `def L_model_backward(AL, Y, caches)`" in message
+    message = message_of(run_student, 3.0, 1, name="linear_backward")
+    assert message.startswith("linear_backward is not a function: it is a float")
+
+
+def test_run_student_passes_a_type_error_from_inside_the_function_through():
+    func = _student("def f(x):\n    return len(x)\n", "f")
+    with pytest.raises(TypeError, match="has no len"):
+        run_student(func, 3)

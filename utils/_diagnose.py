@@ -421,6 +421,14 @@ def is_real_number(value):
     return kind in FLOAT_TYPES or kind in INT_TYPES
 
 
+def is_number(value):
+    """A real number where the contract says "a number": is_real_number, or a 0-d plain ndarray of
+    ints or floats (np.squeeze(...) and np.sum(...) of an array give one). Not a bool, not shape (1, 1)."""
+    if is_real_number(value):
+        return True
+    return type(value) is np.ndarray and value.shape == () and value.dtype.kind in "fiu"
+
+
 def type_name(value):
     """'list', 'numpy.ndarray', 'mymodule.Rigged': the real type, whatever __class__ claims."""
     kind = type(value)
@@ -526,7 +534,7 @@ def dtype_finding(student_dtype, expected_dtype):
 def float_type_finding(student, expected, m, is_cost=True):
     """Why `student` is not a real number, with the cost's typical mistakes named; or None."""
     kind = type(student)
-    if is_real_number(student):
+    if is_number(student):
         return None
     if kind is np.ndarray and student.dtype.kind in "fiu":
         shape = student.shape
@@ -553,8 +561,6 @@ def float_type_finding(student, expected, m, is_cost=True):
                 ("J is a Python float" if is_cost else "it should be a Python float")
                 + ": convert with float(...) (or .item()) before returning it.",
             )
-        if shape == ():
-            return Finding("is a 0-d numpy array, not a float.", "convert it with float(...) before returning it.")
         return Finding(
             f"is an array of shape {shape_text(shape)}, not a single float.",
             "the cost J is one number for the whole batch; average over the examples and return a float.",

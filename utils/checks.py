@@ -30,12 +30,13 @@ require_separating_sizes(layer_dims, m)         ValueError unless the sizes tell
 """
 
 import importlib
+import inspect
 import sys
 from collections import namedtuple
 
 import numpy as np
 
-from utils import _diagnose, autodiff
+from utils import _diagnose, _names, autodiff
 from utils._diagnose import Finding, shape_text
 from utils.activations import activation as _activation_function
 from utils.activations import derivative as _activation_derivative
@@ -108,9 +109,9 @@ def _matches_type(value, expected_type):
     if isinstance(expected_type, tuple):
         return any(_matches_type(value, t) for t in expected_type)
     if expected_type is float:
-        return _diagnose.is_real_number(value)
+        return _diagnose.is_number(value)
     if expected_type is int:
-        return kind in _diagnose.INT_TYPES
+        return kind in _diagnose.INT_TYPES or (_diagnose.is_number(value) and np.asarray(value).dtype.kind in "iu")
     if expected_type is bool:
         return kind in _diagnose.BOOL_TYPES
     if expected_type is np.ndarray:
@@ -139,8 +140,9 @@ def check_type(name, value, expected_type, *, length=None, where=None):
     """Fail unless `value` is of `expected_type` (a type or a tuple of types); return `value`.
 
     Exact where it matters: np.ndarray means a plain ndarray (no subclass, no
-    look-alike); float accepts Python and numpy floats and ints but not bools
-    or subclasses with a rigged __eq__; int and bool likewise. Other types
+    look-alike); float accepts Python and numpy floats and ints and 0-d arrays
+    of them, but not bools, shaped arrays or subclasses with a rigged __eq__;
+    int and bool likewise. Other types
     (dict, tuple, ...) accept subclasses.
     length: for sequences, the number of items required (e.g. 3 for (dA_prev, dW, db)).
     where:  a hint of where to look, e.g. "the return statement of linear_backward".
@@ -278,10 +280,12 @@ def check_array(
 
 
 def check_float(name, student, expected, *, m=None, suspects=None, rtol=DEFAULT_RTOL, atol=1e-12, where=None):
-    """Check a scalar such as the cost J: a real number (float or int), then its value.
+    """Check a scalar such as the cost J: a real number, then its value.
 
-    Arrays are rejected by name: shape (1, m) or (m,) "the per-example losses
-    L, not the cost J", shape (1, 1) "a (1, 1) array, not a float".
+    A number is a Python or numpy int or float, or a 0-d array of them (what
+    np.squeeze and np.sum give). Arrays with a shape are rejected by name:
+    shape (1, m) or (m,) "the per-example losses L, not the cost J", shape
+    (1, 1) "a (1, 1) array, not a float".
     expected: the oracle's value (a float). m: the number of examples (to
     recognise a sum instead of a mean). suspects: {description: value}.
     Prints one status line; raises AssertionError on the first problem; returns float(student).
@@ -575,6 +579,29 @@ ORACLES = (
 # ----------------------------------------------------------------------------
 
 
+def _call_text(args, kwargs):
+    shown = [f"<{_diagnose.type_name(value)}>" for value in args] + [f"{key}=..." for key in kwargs]
+    return "(" + ", ".join(shown) + ")"
+
+
+def _binding_advice(label, func, args, kwargs, error):
+    """AssertionError text for a call that failed before the function's body ran (its def line differs)."""
+    if not callable(func):
+        return (f"{label} is not a function: it is a {_diagnose.type_name(func)}.\n"
+                f"Likely reason: the name {label} was assigned something else after its def cell ran.\n"
+                f"Look at: the cell that defines {label}; run it again.")
+    try:
+        yours = f"def {label}{inspect.signature(func)}"
+    except (TypeError, ValueError):
+        yours = None
+    lines = [f"{label} could not be called the way the test calls it: {error}.",
+             f"The test calls {label}{_call_text(args, kwargs)}"
+             + (f", and your def line is `{yours}`." if yours else "."),
+             "Likely reason: the def line was changed (a parameter renamed, added or removed); keep the "
+             "def line the assignment gives, with its parameter names and defaults."]
+    return "\n".join(lines)
+
+
 def run_student(func, *args, name=None, **kwargs):
     """Call a student's function and return its result, turning common errors into advice.
 
@@ -582,11 +609,22 @@ def run_student(func, *args, name=None, **kwargs):
     ValueError from broadcasting -> AssertionError "`*` multiplies elementwise;
     did you mean a matrix product (`@` / np.dot)?" (with the shapes involved).
     ValueError from a matrix product with mismatched shapes -> which dimensions must agree.
+    TypeError from the call itself (the def line takes other parameters) ->
+    AssertionError showing how the test calls it and the student's def line.
+    NameError -> the same NameError, its message extended with what exists
+    (`import copy`, `from utils.activations import ...`; utils._names).
     Other exceptions pass through unchanged.
     """
     label = name or getattr(func, "__name__", "your function")
     try:
         return func(*args, **kwargs)
+    except NameError as error:
+        _names.explain_name_error(error, getattr(func, "__globals__", None))
+        raise
+    except TypeError as error:
+        if error.__traceback__ is not None and error.__traceback__.tb_next is None:
+            raise AssertionError(_binding_advice(label, func, args, kwargs, error)) from None
+        raise
     except NotImplementedError:
         raise AssertionError(
             f"{label} is not implemented yet.\n"

@@ -44,7 +44,7 @@ from contextlib import ExitStack, contextmanager
 
 import numpy as np
 
-from utils._diagnose import is_real_number
+from utils._diagnose import is_number, is_real_number
 
 __all__ = [
     "GraderBugError",
@@ -254,8 +254,8 @@ def value_difference(given, known, label="it"):
     __eq__ or __array__): a known tuple needs a tuple (not a list) of the
     same length, item by item; a dict the same keys, value by value; an
     ndarray a plain ndarray of the same shape and exactly equal values
-    (NaN equals NaN); a number a real number (exact int or float type) of
-    equal value; a str, bytes, bool or None the same type and value; any
+    (NaN equals NaN); a number a real number (exact int or float type, or a
+    0-d array of one) of equal value; a str, bytes, bool or None the same type and value; any
     other object (a node of the student's own class) the very same object.
     """
     kind = type(known)
@@ -288,7 +288,7 @@ def value_difference(given, known, label="it"):
                 return found
         return None
     if is_real_number(known):
-        if not is_real_number(given):
+        if not is_number(given):
             return f"{label} is {_describe(given)}, not a number like the test's"
         a, b = float(given), float(known)
         return None if a == b or (a != a and b != b) else f"{label} is {a:.6g}, not the test's {b:.6g}"
