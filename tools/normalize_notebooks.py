@@ -3,9 +3,10 @@
     python tools/normalize_notebooks.py notebooks/*.ipynb source/*/*.ipynb
     python tools/normalize_notebooks.py --check PATH ...   # exit 1 naming files that would change
 
-Keeps each cell's nbgrader metadata (and tags); drops everything else that
-editors add (collapsed, scrolled, execution timing, widget state, ids are
-made stable from the cell's position).
+Keeps each cell's nbgrader metadata, tags, and `jupyter` metadata (the
+lessons' verification cells are stored collapsed: "jupyter": {"source_hidden": true});
+drops everything else that editors add (collapsed, scrolled, execution timing,
+widget state, ids are made stable from the cell's position).
 """
 
 import argparse
@@ -15,7 +16,7 @@ from pathlib import Path
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 LANGUAGE_INFO = {"name": "python"}
-KEPT_CELL_METADATA = ("nbgrader", "tags", "deletable", "editable")
+KEPT_CELL_METADATA = ("nbgrader", "tags", "deletable", "editable", "jupyter")
 
 
 def normalize(notebook):
