@@ -7,8 +7,10 @@ so `nbgrader release_feedback` can distribute it). A page shows, in the
 notebook's order: the student's own answer code, and for each test the
 points, whether it passed, what it checks (the first line of its
 docstring), the visible part of the test, and the diagnosis the checks
-printed (the AssertionError message, the status lines, the traceback frames
-in the student's own cells). Hand-graded answers show the student's text
+printed. A failed test shows its diagnosis first, right under its result:
+the AssertionError message (what is wrong, the likely reason, where to
+look), then the status lines, then the traceback frames in the student's
+own cells; what it checks and the test's text follow. Hand-graded answers show the student's text
 with the grader's score and comment from the gradebook. Incidents (a
 restored cell, a timeout, a dead kernel) are listed at the top.
 
@@ -60,10 +62,10 @@ _TEMPLATE = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=
 <p><b>Your answer</b> <code>{{ item.grade_id }}</code></p><pre>{{ item.source }}</pre>
 {% elif item.kind == "test" %}
 <p class="badge">Test <code>{{ item.grade_id }}</code>: {{ item.result }} ({{ item.points_text }} points)</p>
+{% if item.diagnosis %}<p class="diagnosis">{{ item.diagnosis }}</p>{% endif %}
+{% if item.feedback %}<pre class="feedback">{{ item.feedback }}</pre>{% endif %}
 <p>{{ item.description }}</p>
 <details><summary>the test as you received it</summary><pre>{{ item.source }}</pre></details>
-{% if item.diagnosis %}<p class="diagnosis">{{ item.diagnosis }}</p>{% endif %}
-{% if item.feedback %}<pre>{{ item.feedback }}</pre>{% endif %}
 {% else %}
 <p class="badge">Your written answer <code>{{ item.grade_id }}</code>: {{ item.result }} ({{ item.points_text }} points)</p>
 <pre>{{ item.source }}</pre>

@@ -65,10 +65,30 @@ STRICT_PACKAGES = ("numpy", "utils", "autograder")
 #: The grader's package; only autograder.reference of it exists in the sandbox.
 REFERENCE_PACKAGE = "autograder"
 
-#: Imported in every kernel before student code, so they are protected from the start.
+
+
+def _modules_of(package):
+    """`package` and the modules in its folder (found on disk, not imported): utils.testing.unit1, ..."""
+    import importlib.util
+    import pkgutil
+
+    try:
+        spec = importlib.util.find_spec(package)
+    except ImportError:
+        return ()
+    if spec is None or not spec.submodule_search_locations:
+        return ()
+    found = sorted(info.name for info in pkgutil.iter_modules(spec.submodule_search_locations))
+    return (package, *(f"{package}.{name}" for name in found))
+
+
+#: Imported in every kernel before student code, so they are protected from the start. utils.testing
+#: (the visible tests' modules; importing it installs the diagnosis-first error display) and
+#: autograder.hidden (the hidden tests' helpers, kept out of reach like the reference) are listed
+#: module by module, so a unit's module added later is covered too.
 PRELOAD = ("numpy", "numpy.linalg", "numpy.random", "utils", "utils.checks", "utils.gradcheck",
            "utils.activations", "utils.forward", "utils.losses", "utils.initialization", "utils.datasets",
-           "autograder.reference")
+           *_modules_of("utils.testing"), "autograder.reference", *_modules_of("autograder.hidden"))
 
 #: Names IPython itself adds to and removes from builtins while a cell runs.
 IGNORED_BUILTINS = ("_", "__", "___", "exit", "quit", "get_ipython", "display", "__IPYTHON__")

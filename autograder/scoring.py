@@ -9,11 +9,12 @@ points; here only an error (an exception) does. A cell that never ran
 (the kernel died or the time ran out before it) scores 0.
 
 The diagnosis of a failed test is the first line of its AssertionError
-message (utils.checks puts the most likely mistake there), or "<Error>: <first
-line>" for other exceptions. The feedback text is the cell's printed output,
-the error message and the traceback frames that lie in the student's own
-cells: frames in test cells (which could show hidden tests) and in library
-files are left out.
+message (utils.checks puts the most likely mistake there), the failing line
+of a bare `assert`, or "<Error>: <first line>" for other exceptions. The
+feedback text starts with the error message (the diagnosis, its likely
+reason and where to look), then the cell's printed output, then the
+traceback frames that lie in the student's own cells: frames in test cells
+(which could show hidden tests) and in library files are left out.
 """
 
 import re
@@ -30,6 +31,8 @@ PASSED, FAILED, PARTIAL, NOT_RUN_STATUS, TIMED_OUT, MANUAL_STATUS, NO_RESPONSE, 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _CELL_FRAME = re.compile(r"^\s*Cell In\s*\[(\d+)\]")
+_MARKED_LINE = re.compile(r"^-+> *\d+ (.*)$", re.M)
+_BARE_ASSERT = re.compile(r"^an `assert` without a message failed[^(]*\(Cell In\[(\d+)\]")
 _NUMBER = re.compile(r"(?<![A-Za-z_])[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 
@@ -88,22 +91,56 @@ def _error(cell):
     return None
 
 
-def diagnosis_of(error):
-    """First line of the message of an error output: the check's diagnosis."""
+def _failing_line(error, student_counts):
+    """The line IPython's own traceback marks (`----> 9 assert ...`) when its last frame is the student's."""
+    frames = [strip_ansi(entry) for entry in error.get("traceback", []) or [] if _CELL_FRAME.match(strip_ansi(entry))]
+    if not frames or int(_CELL_FRAME.match(frames[-1]).group(1)) not in student_counts:
+        return None
+    marked = _MARKED_LINE.findall(frames[-1])
+    return marked[-1].strip() if marked else None
+
+
+def error_message(error, student_counts=()):
+    """The error's message as a student may see it (ANSI removed).
+
+    utils.testing's display names a bare `assert` by its line; when that line
+    lies in a test cell (not one of `student_counts`), it could be hidden test
+    code, so only "an `assert` in the test failed" is kept.
+    """
+    message = strip_ansi(error.get("evalue", "") or "")
+    bare = _BARE_ASSERT.match(message)
+    if bare and int(bare.group(1)) not in student_counts:
+        return "an `assert` in the test failed (it has no message)"
+    if error.get("ename") == "AssertionError" and message.strip() in ("", "(no message)"):
+        line = _failing_line(error, student_counts)
+        return f"an `assert` without a message failed: {line}" if line else "(no message)"
+    return message
+
+
+def diagnosis_of(error, student_counts=()):
+    """First line of the message of an error output: the check's diagnosis.
+
+    A bare `assert` (no message) in the student's own code is named by the
+    line that failed.
+    """
     if error is None:
         return None
-    message = strip_ansi(error.get("evalue", "") or "")
+    message = error_message(error, student_counts)
     first = next((line.strip() for line in message.splitlines() if line.strip()), "")
     name = error.get("ename", "Error")
     if name == "AssertionError":
-        return first or "AssertionError (no message)"
+        return "AssertionError (no message)" if first in ("", "(no message)") else first
     return f"{name}: {first}" if first else name
 
 
 def _student_frames(error, student_counts):
-    """Traceback frames located in the student's own cells (execution counts in `student_counts`)."""
+    """Traceback frames located in the student's own cells (execution counts in `student_counts`).
+
+    Works on IPython's own tracebacks and on utils.testing's diagnosis-first
+    ones (one entry per frame, each starting "Cell In[N], line ...").
+    """
     kept = []
-    for entry in error.get("traceback", [])[1:-1]:
+    for entry in error.get("traceback", []):
         text = strip_ansi(entry)
         match = _CELL_FRAME.match(text)
         if match and int(match.group(1)) in student_counts:
@@ -112,21 +149,27 @@ def _student_frames(error, student_counts):
 
 
 def feedback_text(cell, student_counts):
-    """What a student may see about a test cell's run: printed output, error message, own frames."""
+    """What a student may see about a test cell's run, the diagnosis first.
+
+    The error's message (what is wrong, the likely reason, where to look),
+    then the printed output (the checks' one line per tensor), then the
+    traceback frames in the student's own cells.
+    """
     parts = []
+    error = _error(cell)
+    if error is not None:
+        message = error_message(error, student_counts)
+        parts.append(f"{error.get('ename', 'Error')}: {message}".rstrip())
     for output in cell.get("outputs", []):
         kind = output.get("output_type")
         if kind == "stream":
             parts.append(strip_ansi(output.get("text", "")).rstrip("\n"))
         elif kind in ("execute_result", "display_data") and "text/plain" in output.get("data", {}):
             parts.append(strip_ansi(output["data"]["text/plain"]))
-    error = _error(cell)
     if error is not None:
         frames = _student_frames(error, student_counts)
         if frames:
             parts.append("In your code:\n" + "\n".join(frames))
-        message = strip_ansi(error.get("evalue", "") or "")
-        parts.append(f"{error.get('ename', 'Error')}: {message}".rstrip())
     return "\n".join(part for part in parts if part)
 
 
@@ -194,7 +237,7 @@ def score_notebook(result, spec):
         points = float(points) if points is not None else 0.0
         status = PASSED if points >= max_points else (PARTIAL if points > 0 else FAILED)
         scores.append(CellScore(points=points, status=status,
-                                diagnosis=None if status == PASSED else diagnosis_of(_error(cell)),
+                                diagnosis=None if status == PASSED else diagnosis_of(_error(cell), student_counts),
                                 feedback=feedback_text(cell, student_counts), **base))
     return scores
 

@@ -10,4 +10,12 @@ here, documented and unit-tested like the rest of `utils`.
 Nothing here computes a graded answer for inputs other than its own test's:
 stand-ins refuse foreign inputs, and the graders' hidden tests fail code
 that calls them.
+
+Importing this package in an IPython kernel also makes failing cells show
+the diagnosis first, with the traceback cut to the student's own frames
+(utils.testing._display).
 """
+
+from utils.testing import _display
+
+_display.install()
