@@ -34,11 +34,14 @@ from utils.activations import (
     identity,
     identity_derivative,
     relu,
+    relu_backward,
     relu_derivative,
     sigmoid,
+    sigmoid_backward,
     sigmoid_derivative,
     softmax,
     tanh,
+    tanh_backward,
     tanh_derivative,
 )
 from utils.gradcheck import numerical_layer_gradient, relative_error
@@ -186,3 +189,53 @@ def test_unknown_names_are_rejected(lookup):
 def test_softmax_has_no_elementwise_derivative():
     with pytest.raises(ValueError, match="softmax"):
         derivative("softmax")
+
+
+# ---- the backward steps dZ = dA * g'(Z) -------------------------------------------------------
+
+BACKWARD_STEPS = {"relu": relu_backward, "sigmoid": sigmoid_backward, "tanh": tanh_backward}
+
+
+def check_backward_step(name, Z, dA):
+    """relu_backward & co. against the numerical gradient of sum(dA * g(Z)) with respect to Z."""
+    dZ = BACKWARD_STEPS[name](dA, Z)
+    numeric = numerical_layer_gradient(activation(name), Z.copy(), dA)
+    assert type(dZ) is np.ndarray and dZ.shape == Z.shape and dZ.dtype == np.float64
+    assert relative_error(dZ, numeric) <= TOLERANCE, (name, Z, dA, dZ, numeric)
+
+
+@pytest.mark.parametrize("name", sorted(BACKWARD_STEPS))
+@given(data=st.data())
+def test_backward_steps_match_numerical_gradients(name, data):
+    check_backward_step(name, *data.draw(inputs_for(name)))
+
+
+@pytest.mark.parametrize("name", sorted(BACKWARD_STEPS))
+def test_backward_steps_are_dA_times_the_derivative(name):
+    rng = np.random.default_rng(7)
+    Z, dA = rng.standard_normal((3, 7)), rng.standard_normal((3, 7))
+    np.testing.assert_array_equal(BACKWARD_STEPS[name](dA, Z), dA * derivative(name)(Z))
+    np.testing.assert_array_equal(relu_backward(dA, np.zeros((3, 7))), np.zeros((3, 7)))  # relu'(0) = 0
+
+
+@pytest.mark.parametrize("name", sorted(BACKWARD_STEPS))
+def test_backward_steps_return_a_new_array_and_leave_their_inputs_alone(name):
+    Z = np.array([[-1.0, 0.0, 2.0], [3.0, -4.0, 0.5]])
+    dA = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    before_Z, before_dA = Z.copy(), dA.copy()
+    dZ = BACKWARD_STEPS[name](dA, Z)
+    dZ[...] = 99.0
+    np.testing.assert_array_equal(Z, before_Z)
+    np.testing.assert_array_equal(dA, before_dA)
+
+
+@pytest.mark.parametrize("name", sorted(BACKWARD_STEPS))
+def test_backward_steps_refuse_mismatched_shapes_and_non_arrays(name):
+    step = BACKWARD_STEPS[name]
+    with pytest.raises(ValueError, match=rf"{name}_backward: dA has shape \(3, 7\) but Z has shape \(7, 3\)"):
+        step(np.ones((3, 7)), np.ones((7, 3)))
+    with pytest.raises(ValueError, match="dA must be a numpy array"):
+        step([[1.0, 2.0]], np.ones((1, 2)))
+    with pytest.raises(ValueError, match="Z contains 1 NaN"):
+        step(np.ones((1, 2)), np.array([[np.nan, 0.0]]))
+    assert step(np.ones((2, 3), dtype=np.float32), np.ones((2, 3), dtype=int)).dtype == np.float64

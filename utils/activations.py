@@ -4,8 +4,13 @@ All act elementwise on an array `Z` of any shape and return an array of the
 same shape, except `softmax`, which normalises over axis 0 (the class axis:
 `Z` is `(K, m)`, one column per example).
 
+`relu_backward(dA, Z)`, `sigmoid_backward(dA, Z)` and `tanh_backward(dA, Z)`
+are the backward steps through an activation, dZ = dA * g'(Z), for an
+upstream gradient dA of the shape of Z.
+
 The derivative of softmax is a Jacobian, not an elementwise g'; deriving it
-is part of unit 4, so it is deliberately not here.
+is part of unit 4, so it is deliberately not here (and there is no
+softmax_backward).
 """
 
 import numpy as np
@@ -79,6 +84,52 @@ def identity_derivative(Z):
     """g'(Z) for the identity: ones of the shape of Z."""
     Z = as_float_array("Z", Z)
     return np.ones_like(Z)
+
+
+# Backward steps through an activation: dZ = dA * g'(Z). Building blocks with
+# the names well-known notebooks use (their second argument is the activation
+# cache, which in this course is Z itself), not graded answers: the graded
+# functions chain them with the linear step.
+
+
+def _backward_step(name, g_prime, dA, Z):
+    """dA * g'(Z) after checking that dA and Z are arrays of the same shape."""
+    dA = as_float_array("dA", dA)
+    Z = as_float_array("Z", Z)
+    if dA.shape != Z.shape:
+        raise ValueError(
+            f"{name}: dA has shape {dA.shape} but Z has shape {Z.shape}; dA is the gradient with respect to "
+            f"A = g(Z), so it has the shape of Z, (n_l, m). Is Z the pre-activation of the same layer "
+            f"(the second item of its cache)?"
+        )
+    return dA * g_prime(Z)
+
+
+def relu_backward(dA, Z):
+    """The backward step through relu: dZ = dA * relu'(Z), with relu'(Z) = 1 where Z > 0, else 0.
+
+    dA: (n_l, m) gradient with respect to the layer's output A = relu(Z).
+    Z:  (n_l, m) the layer's pre-activation (the second item of a layer cache).
+    Returns dZ, a new float64 array of shape (n_l, m); dA and Z are not modified.
+    Raises ValueError if dA and Z are not real arrays of the same shape.
+    """
+    return _backward_step("relu_backward", relu_derivative, dA, Z)
+
+
+def sigmoid_backward(dA, Z):
+    """The backward step through the sigmoid: dZ = dA * sigmoid(Z) * (1 - sigmoid(Z)).
+
+    dA, Z: (n_l, m) arrays, as for relu_backward (the same checks). Returns dZ, a new (n_l, m) float64 array.
+    """
+    return _backward_step("sigmoid_backward", sigmoid_derivative, dA, Z)
+
+
+def tanh_backward(dA, Z):
+    """The backward step through tanh: dZ = dA * (1 - tanh(Z)**2).
+
+    dA, Z: (n_l, m) arrays, as for relu_backward (the same checks). Returns dZ, a new (n_l, m) float64 array.
+    """
+    return _backward_step("tanh_backward", tanh_derivative, dA, Z)
 
 
 # The same functions without input checks, for callers that computed Z
