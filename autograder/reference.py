@@ -90,3 +90,123 @@ def model_backward(AL, Y, caches, hidden="relu", output="sigmoid"):
         grads[f"db{layer}"] = dZ.sum(axis=1, keepdims=True) / m
         grads[f"dA{layer - 1}"] = W.T @ dZ
     return grads
+
+
+# ----------------------------------------------------------------------------
+# The recurrent network of unit 6 (backprop through time)
+# ----------------------------------------------------------------------------
+#
+# Interface (relied on by the hidden tests of 06_backprop_through_time):
+# rnn_forward, rnn_cost, rnn_model_backward; and, one piece at a time,
+# rnn_cell_gradients, rnn_sequence_gradients, rnn_output_gradients.
+# Shapes and the cell cache (a_next, a_prev, xt, params) are utils.rnn's.
+# The 1/m follows the course's loss convention here too: the parameter
+# gradients dWax, dWaa, dba, dWya, dby are dJ/d(parameter) for
+# J = (1/m) sum_i sum_t L<t>(i); the state and input gradients da, da0, dX
+# hold per-example derivatives (column i is dL(i)/d(.)(i) with
+# L(i) = sum_t L<t>(i)), which is m times dJ/d(.), like model_backward's dA.
+
+from utils import rnn as _rnn  # noqa: E402  (kept beside the code that uses it)
+
+
+def rnn_forward(X, a0, params, output="softmax"):
+    """(A, Y_hat, caches) for X (n_x, m, T_x) and a0 (n_a, m); see utils.rnn.rnn_forward."""
+    return _rnn.rnn_forward(X, a0, params, output)
+
+
+def rnn_cost(Y_hat, Y, output):
+    """J = (1/m) sum_i sum_t L<t>(i), a float: per-step losses summed over time, averaged over examples."""
+    return _rnn.rnn_cost(Y_hat, Y, output)
+
+
+def rnn_cell_gradients(da_next, cache):
+    """The backward step of one cell a<t> = tanh(Waa a<t-1> + Wax x<t> + ba).
+
+    da_next: (n_a, m) per-example gradient with respect to a<t> (everything that reaches it).
+    cache:   (a_next, a_prev, xt, params) from utils.rnn.rnn_cell_forward.
+    Returns {"da_prev": (n_a, m), "dx": (n_x, m), "dWax": (n_a, n_x), "dWaa": (n_a, n_a), "dba": (n_a, 1)};
+    tanh'(z) is 1 - a_next**2, and the 1/m sits in dWax, dWaa and dba only.
+    """
+    a_next, a_prev, xt, params = cache
+    m = xt.shape[1]
+    dz = da_next * (1.0 - a_next * a_next)
+    return {
+        "da_prev": params["Waa"].T @ dz,
+        "dx": params["Wax"].T @ dz,
+        "dWax": dz @ xt.T / m,
+        "dWaa": dz @ a_prev.T / m,
+        "dba": dz.sum(axis=1, keepdims=True) / m,
+    }
+
+
+def rnn_sequence_gradients(da, caches):
+    """Backprop through time over the hidden states, last step first.
+
+    da:     (n_a, m, T_x) per-example gradients reaching each a<t> from the outputs (da[:, :, t - 1] for step t).
+    caches: the T_x cell caches of rnn_forward.
+    Returns {"dX": (n_x, m, T_x), "da0": (n_a, m), "dWax", "dWaa", "dba"}: the shared parameters'
+    gradients summed over the steps; the gradient reaching a<t-1> from step t carried back and added
+    to the outputs' da there.
+    """
+    da = as_float_array("da", da, ndim=3)
+    n_a, m, T_x = da.shape
+    if len(caches) != T_x:
+        raise ValueError(f"da has {T_x} time steps but there are {len(caches)} caches")
+    n_x = caches[0][2].shape[0]
+    grads = {
+        "dX": np.zeros((n_x, m, T_x)),
+        "dWax": np.zeros((n_a, n_x)),
+        "dWaa": np.zeros((n_a, n_a)),
+        "dba": np.zeros((n_a, 1)),
+    }
+    carried = np.zeros((n_a, m))
+    for t in reversed(range(T_x)):
+        step = rnn_cell_gradients(da[:, :, t] + carried, caches[t])
+        grads["dX"][:, :, t] = step["dx"]
+        for key in ("dWax", "dWaa", "dba"):
+            grads[key] += step[key]
+        carried = step["da_prev"]
+    grads["da0"] = carried
+    return grads
+
+
+def rnn_output_gradients(Y_hat, Y, A, Wya):
+    """The output layer's part: dz<t> = y^<t> - y<t> at every step (softmax or sigmoid with cross-entropy).
+
+    Y_hat, Y: (n_y, m, T_x); A: (n_a, m, T_x) hidden states; Wya: (n_y, n_a).
+    Returns {"da": (n_a, m, T_x) per-example Wya^T dz<t>, "dWya": (n_y, n_a), "dby": (n_y, 1)},
+    dWya and dby summed over the steps and averaged over the examples.
+    """
+    Y_hat = as_float_array("Y_hat", Y_hat, ndim=3)
+    Y = as_float_array("Y", Y, ndim=3)
+    A = as_float_array("A", A, ndim=3)
+    if Y.shape != Y_hat.shape:
+        raise ValueError(f"Y has shape {Y.shape} but Y_hat has shape {Y_hat.shape}")
+    n_y, m, T_x = Y_hat.shape
+    n_a = A.shape[0]
+    dZ = (Y_hat - Y).reshape(n_y, m * T_x)  # every step's columns side by side
+    flat_A = A.reshape(n_a, m * T_x)
+    return {
+        "da": (Wya.T @ dZ).reshape(n_a, m, T_x),
+        "dWya": dZ @ flat_A.T / m,
+        "dby": dZ.sum(axis=1, keepdims=True) / m,
+    }
+
+
+def rnn_model_backward(Y_hat, Y, caches, output):
+    """Every gradient of J = (1/m) sum_i sum_t L<t>(i) for the network of rnn_forward.
+
+    Y_hat: (n_y, m, T_x) outputs; Y: targets of that shape (one-hot for softmax, 0/1 for sigmoid);
+    caches: from rnn_forward; output: "softmax" or "sigmoid".
+    Returns {"dWax", "dWaa", "dba", "dWya", "dby": dJ/d(parameter), shapes of the parameters;
+             "da0": (n_a, m), "dX": (n_x, m, T_x): per example (m times dJ/d(.), the loss convention)}.
+    """
+    require_choice("output", output, _rnn.RNN_OUTPUTS)
+    if not caches:
+        raise ValueError("caches is empty: rnn_forward makes one cache per time step")
+    A = np.stack([cache[0] for cache in caches], axis=-1)
+    params = caches[0][3]
+    out = rnn_output_gradients(Y_hat, Y, A, params["Wya"])
+    grads = rnn_sequence_gradients(out["da"], caches)
+    grads["dWya"], grads["dby"] = out["dWya"], out["dby"]
+    return grads
