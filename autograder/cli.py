@@ -72,9 +72,10 @@ def _grade(args):
     from autograder.sandbox import SandboxUnavailable, choose_launcher
 
     try:
-        launcher, warning = choose_launcher(args.sandbox)
+        launcher, warning = choose_launcher(args.sandbox, course_root=course.root)
     except SandboxUnavailable as error:
-        print(f"autograder grade: --sandbox bubblewrap: {error}", file=sys.stderr)
+        # Fail closed: no submission has run, nothing was written.
+        print(f"autograder grade: refusing to grade: {error}", file=sys.stderr)
         return 2
     if warning:
         print(f"\n{'!' * 78}\n{warning}\n{'!' * 78}\n", file=sys.stderr, flush=True)
@@ -84,6 +85,12 @@ def _grade(args):
     print(grading_summary(records))
     if warning:
         print(warning, file=sys.stderr)
+    changed = sorted(student for student, record in records.items()
+                     if any(incident.kind == "gradebook_changed" for incident in record.incidents))
+    if changed:
+        print(f"autograder grade: the gradebook no longer holds the scores the grader wrote for {len(changed)} "
+              f"student(s): {', '.join(changed)} (see above); `export` withholds those scores", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -122,8 +129,17 @@ def _export(args):
     from autograder import export
 
     course = _course(args)
-    rows = export.export(course, Path(args.to))
+    rows, withheld = export.export_checked(course, Path(args.to))
     print(f"wrote {args.to}: {rows} students")
+    if withheld:
+        print(f"autograder export: {len(withheld)} score(s) WITHHELD (left empty in {args.to}): the gradebook no "
+              "longer holds what the grader wrote:", file=sys.stderr)
+        for (student, assignment), differences in sorted(withheld.items()):
+            print(f"  {student}, {assignment}: {'; '.join(differences)}", file=sys.stderr)
+        print("  Find out what changed them (a process a submission started while grading with the sandbox off?),"
+              " then write the grader's scores again: python -m autograder grade ASSIGNMENT --force --student ID",
+              file=sys.stderr)
+        return 1
     return 0
 
 
@@ -190,9 +206,10 @@ def build_parser():
                        help="also run the cells after the last graded or answer cell (by default they are "
                        "skipped: they cannot change a score)")
     grade.add_argument("--sandbox", choices=("auto", "bubblewrap", "off"), default="auto",
-                       help="isolate each kernel with bubblewrap: auto (default) uses it when it works here and "
-                       "otherwise falls back to resource limits with a loud warning; bubblewrap refuses to "
-                       "grade without it; off never isolates (autograder/sandbox.py)")
+                       help="isolate each kernel with bubblewrap: auto (default) and bubblewrap run every kernel "
+                       "in it and refuse to grade, before anything runs, when it cannot work here (the message "
+                       "says why and what to do); off grades WITHOUT isolation, on purpose, with a warning and a "
+                       "not_sandboxed incident in every record (autograder/sandbox.py)")
     grade.set_defaults(run=_grade)
 
     feedback = commands.add_parser(
@@ -207,7 +224,9 @@ def build_parser():
     export = commands.add_parser(
         "export", parents=[common], help="write the grades of every assignment to a CSV file",
         description="One row per student, one column per assignment (the gradebook's score, hand grading "
-        "included), a total, and a column saying why a submission scored 0 because it was ungradable.")
+        "included), a total, and a column saying why a submission scored 0 because it was ungradable. A score "
+        "the gradebook holds but the grader did not write (changed after grading) is withheld: left empty, "
+        "explained in the reason column and on stderr, and the exit status is 1.")
     export.add_argument("--to", required=True, metavar="FILE.csv", help="the CSV file to write")
     export.set_defaults(run=_export)
 

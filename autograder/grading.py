@@ -33,9 +33,20 @@ How a batch runs (one grader process; student code runs only in kernels):
    unless run_all_cells is set (stock nbgrader runs them).
 4. The grader scores the executed notebook (scoring.score_notebook) and writes, in this
    order: autograded/<student>/<assignment>/<notebook>.ipynb, the gradebook (one
-   transaction), and the state record (state.save). Each write is atomic, and the
-   record comes last, so killing the grader at any moment and running `grade` again
-   gives the same gradebook as an uninterrupted run.
+   transaction), and the state record (state.save), which keeps what was written to the
+   gradebook (`record.written`). Each write is atomic, and the record comes last, so
+   killing the grader at any moment and running `grade` again gives the same gradebook
+   as an uninterrupted run.
+5. After the batch, every graded student's gradebook entries are compared with what the
+   grader wrote (check_gradebook); a difference (a score written behind the grader's back)
+   becomes a `gradebook_changed` incident in that student's record, and `export` withholds
+   such a score.
+
+Untrusted code never runs without the sandbox unless asked: with no `launcher`,
+`grade_submissions` uses bubblewrap (sandbox="auto") and raises
+sandbox.SandboxUnavailable, saying why and what to do, before any submission
+runs when bubblewrap cannot work here. `sandbox="off"` grades without isolation
+on purpose, and every record then carries a `not_sandboxed` incident.
 
 No submission can stop the batch: whatever happens to one ends in its own record.
 """
@@ -271,7 +282,8 @@ class _Batch:
         submitted = self.course.submission_folder(record.student, self.spec.name)
         if (submitted / "timestamp.txt").is_file():
             state.atomic_write_bytes(folder / "timestamp.txt", (submitted / "timestamp.txt").read_bytes())
-        gradebook_store.write_record(self.gradebook, record, self.spec)
+        # What was written is kept in the record, so a later change of the gradebook can be told apart.
+        record.written = gradebook_store.write_record(self.gradebook, record, self.spec)
         state.save(self.course, record)
 
 
@@ -295,8 +307,38 @@ def pending_students(course, spec, students, force, gradebook):
     return pending
 
 
+def check_gradebook(course, assignment, gradebook, students=None):
+    """Compare the gradebook with what the grader wrote; return {student: [difference, ...]} (only differing ones).
+
+    Every final record of `assignment` (or of `students`) that holds what the grader wrote is
+    compared with the gradebook (autograder.gradebook.changes). A student whose gradebook entries
+    differ gets one `gradebook_changed` incident in the record (replacing an earlier one; removed
+    again once the gradebook matches), so `grade`'s summary, the feedback and the report show it.
+    """
+    course = _as_course(course)
+    changed = {}
+    for student, record in sorted(state.load_all(course, assignment).items()):
+        if students is not None and student not in students or not record.final:
+            continue
+        differences = gradebook_store.changes(gradebook, record)
+        kept = [incident for incident in record.incidents if incident.kind != "gradebook_changed"]
+        if differences:
+            changed[student] = differences
+            kept.append(Incident("gradebook_changed", "the gradebook no longer holds the scores the grader wrote: "
+                                 + "; ".join(differences) + ". Something other than the grader changed them after "
+                                 "grading (with the sandbox off, possibly a process the submission started). "
+                                 "`export` withholds this score; to write the grader's scores again, run "
+                                 f"`python -m autograder grade {assignment} --force --student {student}`"))
+        if kept != record.incidents:
+            record.incidents = kept
+            if record.status in (state.GRADED, state.GRADED_WITH_INCIDENTS):
+                record.status = state.GRADED_WITH_INCIDENTS if kept else state.GRADED
+            state.save(course, record)
+    return changed
+
+
 def grade_submissions(course, assignment, jobs=None, force=False, students=None, limits=None, launcher=None,
-                      run_all_cells=False):
+                      run_all_cells=False, sandbox="auto"):
     """Grade the collected submissions of `assignment`; return {student: StudentRecord} for all of them.
 
     course:   a Course or the path of a course root.
@@ -305,9 +347,13 @@ def grade_submissions(course, assignment, jobs=None, force=False, students=None,
     students: grade only these student ids (default: every folder in submitted/).
     limits:   executor.ExecutionLimits (default: the course's per-cell timeout, 15 min per
               submission, 4 GiB of memory).
-    launcher: how kernels are started (default: autograder.sandbox.choose_launcher("auto"), i.e. bubblewrap
-              with the integrity guard where it works, else the loud fallback; pass
-              executor.LocalLauncher() for plain rlimits).
+    launcher: how kernels are started (default: the one `sandbox` chooses); an explicit launcher is the
+              caller's choice (executor.LocalLauncher() for plain rlimits, no guard, no sandbox).
+    sandbox:  with no launcher, autograder.sandbox.choose_launcher(sandbox): "auto" (default) or
+              "bubblewrap" run every kernel in bubblewrap with the integrity guard and raise
+              SandboxUnavailable (why, and what to do) before anything runs if it cannot work here;
+              "off" grades WITHOUT isolation on purpose (a warning, and a `not_sandboxed` incident
+              in every record).
     run_all_cells: also run the cells after the last graded or answer cell (they cannot change a
               score, so by default they are skipped; stock nbgrader runs them).
     """
@@ -316,7 +362,7 @@ def grade_submissions(course, assignment, jobs=None, force=False, students=None,
     if launcher is None:
         from autograder.sandbox import choose_launcher
 
-        launcher, warning = choose_launcher("auto")
+        launcher, warning = choose_launcher(sandbox, course_root=course.root)  # SandboxUnavailable: nothing ran
         if warning:
             print(warning, file=sys.stderr)
     jobs = jobs or default_jobs()
@@ -338,6 +384,8 @@ def grade_submissions(course, assignment, jobs=None, force=False, students=None,
             with progress.bar(total=len(pending), desc=f"grade {assignment}", unit="submission") as bar:
                 batch = _Batch(course, spec, limits, launcher, jobs, gradebook, bar, run_all_cells)
                 asyncio.run(batch.run(pending))
+        # After every kernel has stopped: does the gradebook still hold what the grader wrote?
+        check_gradebook(course, assignment, gradebook, set(wanted))
     records = state.load_all(course, assignment)
     return {student: records[student] for student in wanted if student in records}
 
@@ -347,7 +395,7 @@ def load_results(course, assignment):
     return state.load_all(_as_course(course), assignment)
 
 
-def grade_notebooks(source_folder, notebooks, jobs=None, limits=None, launcher=None, keep=None):
+def grade_notebooks(source_folder, notebooks, jobs=None, limits=None, launcher=None, keep=None, sandbox="auto"):
     """Grade in-memory notebooks in a throwaway course; return {student: StudentRecord}.
 
     source_folder: source/<assignment>/ of a course (the assignment is its folder name; the
@@ -355,6 +403,7 @@ def grade_notebooks(source_folder, notebooks, jobs=None, limits=None, launcher=N
     notebooks:     {student_id: NotebookNode}; each is submitted as the assignment's only notebook
                    (or pass {student_id: {notebook_name: NotebookNode}} for several).
     keep:          a folder to build the course in and keep (default: a temporary one, removed).
+    launcher, sandbox: as for grade_submissions (bubblewrap unless sandbox="off" or a launcher is given).
     """
     source_folder = Path(source_folder).resolve()
     assignment = source_folder.name
@@ -371,7 +420,8 @@ def grade_notebooks(source_folder, notebooks, jobs=None, limits=None, launcher=N
             per_notebook = submission if isinstance(submission, dict) and "cells" not in submission else {names[0]: submission}
             for name, notebook in per_notebook.items():
                 nbformat.write(notebook, folder / f"{name}.ipynb")
-        return grade_submissions(Course(root), assignment, jobs=jobs, force=True, limits=limits, launcher=launcher)
+        return grade_submissions(Course(root), assignment, jobs=jobs, force=True, limits=limits, launcher=launcher,
+                                 sandbox=sandbox)
     finally:
         if not keep:
             shutil.rmtree(root, ignore_errors=True)

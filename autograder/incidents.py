@@ -30,6 +30,8 @@ KINDS = (
     "shadow_module",      # the submission ships files that would shadow a module the tests import (not used)
     "guard_unavailable",  # the test-integrity guard did not start in a kernel (a grader problem)
     "test_value",         # a test cell ends in a value, which nbgrader reads as partial credit (instructor's bug)
+    "gradebook_changed",  # the gradebook no longer holds what the grader wrote (autograder.gradebook.changes)
+    "leftover_process",   # a process the submission started was still running when its kernel stopped (killed)
 )
 
 #: Kinds that are problems of the grading itself, not of the submission.

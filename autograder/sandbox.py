@@ -272,7 +272,15 @@ class PidsCgroup:
 
 
 class SandboxUnavailable(RuntimeError):
-    """bubblewrap cannot run here; the message says why."""
+    """bubblewrap cannot run here; the message says why, what to do, and how to grade without it on purpose."""
+
+    def __init__(self, reason):
+        self.reason = reason
+        super().__init__(f"the sandbox cannot run here: {reason}. Nothing was run and nothing was written: "
+                         "student notebooks are untrusted code and are not graded without isolation unless you "
+                         "ask for it. Fix the cause above, or grade WITHOUT isolation on purpose (every record "
+                         "is then marked not_sandboxed): `python -m autograder grade ASSIGNMENT --sandbox off`, "
+                         "or grade_submissions(..., sandbox=\"off\")")
 
 
 def _connection_file(kernel_cmd):
@@ -367,7 +375,7 @@ class BubblewrapLauncher(_GuardedLauncher):
     def __init__(self, bwrap=None, user_namespace=True, guard=True, max_tasks=DEFAULT_MAX_TASKS,
                  max_file_bytes=DEFAULT_MAX_FILE_BYTES, tmp_bytes=DEFAULT_TMP_BYTES):
         super().__init__(guard, max_tasks, max_file_bytes)
-        self.bwrap = bwrap or shutil.which("bwrap") or DEFAULT_BWRAP
+        self.bwrap = bwrap or os.environ.get("BACKPROP_BWRAP") or shutil.which("bwrap") or DEFAULT_BWRAP
         self.user_namespace = user_namespace
         self.tmp_bytes = tmp_bytes
         self._library = None
@@ -530,7 +538,8 @@ class BubblewrapLauncher(_GuardedLauncher):
 
 
 class FallbackLauncher(_GuardedLauncher):
-    """No sandbox: resource limits, a private temporary folder, and a loud warning in every record."""
+    """No sandbox, on purpose (`--sandbox off`): resource limits, a private temporary folder, the guard,
+    and a loud warning in every record."""
 
     name = "fallback"
 
@@ -543,7 +552,7 @@ class FallbackLauncher(_GuardedLauncher):
 
     def describe(self, limits):
         memory = f"{limits.memory_bytes / 2**30:.1f} GiB" if limits.memory_bytes else "unlimited"
-        return (f"NOT SANDBOXED (fallback, because {self.reason}): local process with resource limits "
+        return (f"NOT SANDBOXED ({self.reason}): local process with resource limits "
                 f"and a private temporary folder, memory {memory}, cpu {limits.cpu_seconds()} s")
 
     def environment(self, workdir, limits):
@@ -561,7 +570,7 @@ class FallbackLauncher(_GuardedLauncher):
         return self._boot_command(kernel_cmd[0], kernel_cmd, limits, folder)
 
     def incidents(self):
-        return [Incident("not_sandboxed", f"sandbox: fallback, because {self.reason}; this submission ran "
+        return [Incident("not_sandboxed", f"not sandboxed: {self.reason}; this submission ran "
                          "without isolation (resource limits and a private temporary folder only)")]
 
 
@@ -578,16 +587,17 @@ def self_test(launcher):
                 launcher.check()
                 _checked[key] = None
             except SandboxUnavailable as error:
-                _checked[key] = str(error)
+                _checked[key] = error.reason
         return _checked[key]
 
 
-def choose_launcher(mode="auto", bwrap=None):
-    """The launcher for `mode` and a warning to print (None when the sandbox is in use).
+def choose_launcher(mode="auto", bwrap=None, course_root=None):
+    """The launcher for `mode` and a warning to print (None when the sandbox is in use as intended).
 
-    mode: "auto"       bubblewrap if it passes its self-test, else FallbackLauncher (with a warning);
-          "bubblewrap" bubblewrap or SandboxUnavailable;
-          "off"        FallbackLauncher on purpose (still warned about: nothing is isolated).
+    mode: "auto", "bubblewrap" bubblewrap (with a user namespace where possible), or SandboxUnavailable
+                               saying why it cannot run: nothing falls back silently;
+          "off"               FallbackLauncher on purpose (warned about: nothing is isolated).
+    course_root: the course being graded; the self-test also checks that its files are invisible.
     """
     if mode == "off":
         launcher = FallbackLauncher("the sandbox was switched off (--sandbox off)")
@@ -603,9 +613,4 @@ def choose_launcher(mode="auto", bwrap=None):
                                    f"({reasons[0]}); kernels keep the grader's user id inside the sandbox")
             return candidate, None
         reasons.append(reason)
-    if mode == "bubblewrap":
-        raise SandboxUnavailable(reasons[0])
-    launcher = FallbackLauncher(reasons[0])
-    return launcher, (f"WARNING: NOT SANDBOXED: {reasons[0]}. Student code runs with resource limits only "
-                      "and can read and write everything this user can (the gradebook, source/, other "
-                      "students' work). Install bubblewrap or grade on a machine where it works.")
+    raise SandboxUnavailable(reasons[0])

@@ -42,6 +42,8 @@ class StudentRecord:
     scores:  {grade_id: (points, max_points)} of the autograded test cells.
     total, max_total: sums over `scores` (hand-graded cells are in the gradebook, not here).
     feedback: {grade_id: text} for the autograded test cells.
+    written: the values the grader wrote to the gradebook (autograder.gradebook.write_record), so that
+             `grade` and `export` can tell when the gradebook was changed behind its back.
     """
 
     student: str
@@ -56,6 +58,7 @@ class StudentRecord:
     graded_at: str = ""
     seconds: float = 0.0
     launcher: str = ""
+    written: dict = field(default_factory=dict)  # what the grader wrote: {notebook: {grade_id: {field: value}}}
 
     @property
     def final(self):

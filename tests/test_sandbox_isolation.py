@@ -7,7 +7,8 @@ processes that outlive grading, fork without end and fill /tmp. Every one
 ends in a recorded state, the honest ones keep exactly their grades, and the
 scores in the gradebook are the grader's. Without bubblewrap the sandbox
 tests are skipped (set BACKPROP_REQUIRE_SANDBOX=1 to make that a failure);
-the fallback's loud warning is tested either way.
+grading refuses to start then (tests/test_sandbox_fail_closed.py), and
+`--sandbox off`'s loud warning is tested either way.
 """
 
 import ast
@@ -291,15 +292,17 @@ def test_numbers_computed_in_the_sandbox_are_bit_identical_to_the_graders_enviro
     assert inside.stdout == outside.stdout
 
 
-def test_without_bubblewrap_the_fallback_says_so_loudly_everywhere(tmp_path):
-    launcher, warning = choose_launcher("auto", bwrap=str(tmp_path / "no-bwrap"))
+def test_without_bubblewrap_nothing_falls_back_and_off_says_so_loudly_everywhere(tmp_path):
+    for mode in ("auto", "bubblewrap"):
+        with pytest.raises(SandboxUnavailable, match="not installed.*--sandbox off") as refused:
+            choose_launcher(mode, bwrap=str(tmp_path / "no-bwrap"))
+        assert refused.value.reason.startswith("bubblewrap is not installed")
+    launcher, warning = choose_launcher("off", bwrap=str(tmp_path / "no-bwrap"))
     assert isinstance(launcher, FallbackLauncher) and not launcher.sandboxed()
-    assert "NOT SANDBOXED" in warning and "not installed" in warning
-    assert launcher.describe(LIMITS).startswith("NOT SANDBOXED (fallback, because bubblewrap is not installed")
+    assert "WARNING" in warning and "WITHOUT isolation" in warning
+    assert launcher.describe(LIMITS).startswith("NOT SANDBOXED (the sandbox was switched off (--sandbox off))")
     (incident,) = launcher.incidents()
-    assert incident.kind == "not_sandboxed" and incident.message.startswith("sandbox: fallback, because")
-    with pytest.raises(SandboxUnavailable, match="not installed"):
-        choose_launcher("bubblewrap", bwrap=str(tmp_path / "no-bwrap"))
+    assert incident.kind == "not_sandboxed" and incident.message.startswith("not sandboxed: the sandbox was switched")
 
 
 def test_grade_with_the_sandbox_off_warns_records_it_and_still_guards_the_tests(tmp_path):
