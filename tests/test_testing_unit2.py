@@ -358,6 +358,17 @@ def test_part_5_knows_only_its_own_batches(solved):
         unit2.test_logistic_cost_graph_gradients(graph, Value, w, b + 1.0, X, Y)
 
 
+def test_a_blank_operator_that_part_5_needs_is_named():
+    namespace = notebook(value_sub_div_neg={"    return as_value(other) - self\n": "    raise NotImplementedError()\n"})
+    with pytest.raises(AssertionError, match="logistic_cost_graph needs __rsub__, which is not implemented yet"):
+        unit2.test_logistic_cost_graph_value(namespace["logistic_cost_graph"], namespace["Value"],
+                                             *unit2.logistic_problem(seed=201))
+    blank = notebook(logistic_cost_graph={"    w_values = [": "    raise NotImplementedError()\n    w_values = ["})
+    with pytest.raises(AssertionError, match="^logistic_cost_graph is not implemented yet"):
+        unit2.test_logistic_cost_graph_value(blank["logistic_cost_graph"], blank["Value"],
+                                             *unit2.logistic_problem(seed=201))
+
+
 def test_a_node_whose_rule_was_called_instead_of_stored_is_named(solved):
     Value = notebook(value_mul={"    out._backward = _backward\n": "    out._backward = _backward()\n"})["Value"]
     J = Value(2.0) * 3.0 + 1.0

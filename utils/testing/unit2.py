@@ -46,6 +46,7 @@ prediction graph per example from the very nodes it returns.
 """
 
 import math
+import traceback
 from contextlib import contextmanager
 
 import numpy as np
@@ -183,8 +184,26 @@ def accumulation_suspects(before, added, upstream, names=("self", "other")):
 
 
 def _run(label, thunk):
-    """thunk() with run_student's advice (not implemented yet, a NameError, a shape error)."""
-    return run_student(thunk, name=label)
+    """thunk() with run_student's advice (not implemented yet, a NameError, a shape error).
+
+    A NotImplementedError raised by another of the student's methods than the one `label` names
+    (Part 5 reaching an operator of Part 2 that is still blank) names that method.
+    """
+    def call():
+        try:
+            return thunk()
+        except NotImplementedError as error:
+            frames = traceback.extract_tb(error.__traceback__)
+            blank = frames[-1].name if frames else None
+            if blank and blank not in label and blank != "<lambda>":
+                raise AssertionError(
+                    f"{label} needs {blank}, which is not implemented yet.\nReplace the line "
+                    f"`raise NotImplementedError()` in {blank} with your code (its part comes earlier), then run "
+                    "this cell again."
+                ) from None
+            raise
+
+    return run_student(call, name=label)
 
 
 def with_number(expression, method, thunk, run=_run):
@@ -194,7 +213,7 @@ def with_number(expression, method, thunk, run=_run):
     were a Value (AttributeError, e.g. `other.data`) become advice.
     """
     try:
-        return run(expression, thunk)
+        return run(f"{method} ({expression})", thunk)
     except TypeError as error:
         if "unsupported operand" not in str(error):
             raise
@@ -588,7 +607,7 @@ def test_mul(a, b):
     """
     value_class, (x, y, a0, b0, g) = _binary_start("test_mul", a, b)
     where = "_backward inside __mul__"
-    out = check_new_node("a * b", _run("a * b", lambda: a * b), value_class, [("a", a), ("b", b)], x * y,
+    out = check_new_node("a * b", _run("__mul__ (a * b)", lambda: a * b), value_class, [("a", a), ("b", b)], x * y,
                          hint="the node was built from other nodes than the operands themselves.", where="__mul__")
     run_backward_rule("a * b", out, g)
     suspects = accumulation_suspects([a0, b0], [g * y, g * x], g)
@@ -597,7 +616,7 @@ def test_mul(a, b):
                 [a0 + g * y, b0 + g * x], suspects=suspects, where=where)
 
     c = value_class(3.0)
-    square = check_new_node("c * c", _run("c * c", lambda: c * c), value_class, [("c", c), ("c", c)], 9.0,
+    square = check_new_node("c * c", _run("__mul__ (c * c)", lambda: c * c), value_class, [("c", c), ("c", c)], 9.0,
                             hint="both children must be c itself.", where="__mul__")
     run_backward_rule("c * c", square, 1.0)
     check_grads("c.grad after (c * c)._backward() with c = Value(3.0)", {"c": c}, [6.0],
@@ -652,7 +671,7 @@ def test_sub_div_neg(a, b):
     value_class, (x, y, a0, b0, g) = _binary_start("test_sub_div_neg", a, b)
     both = [("a", a), ("b", b)]
 
-    negated = check_new_node("-a", _run("-a", lambda: -a), value_class, [("a", a)], -x, hint=OWN_OPERATION,
+    negated = check_new_node("-a", _run("__neg__ (-a)", lambda: -a), value_class, [("a", a)], -x, hint=OWN_OPERATION,
                              where="__neg__")
     run_backward_rule("-a", negated, g)
     check_grads(f"a.grad after (-a)._backward() with out.grad = {g}", {"a": a}, [a0 - g],
@@ -660,7 +679,7 @@ def test_sub_div_neg(a, b):
                 where="_backward inside __neg__")
 
     a.grad = a0
-    difference = check_new_node("a - b", _run("a - b", lambda: a - b), value_class, both, x - y,
+    difference = check_new_node("a - b", _run("__sub__ (a - b)", lambda: a - b), value_class, both, x - y,
                                 hint=OWN_OPERATION, where="__sub__")
     run_backward_rule("a - b", difference, g)
     check_grads(f"[a.grad, b.grad] after (a - b)._backward() with out.grad = {g}", {"a": a, "b": b},
@@ -668,7 +687,7 @@ def test_sub_div_neg(a, b):
                 where="_backward inside __sub__")
 
     a.grad, b.grad = a0, b0
-    quotient = check_new_node("a / b", _run("a / b", lambda: a / b), value_class, both, x / y,
+    quotient = check_new_node("a / b", _run("__truediv__ (a / b)", lambda: a / b), value_class, both, x / y,
                               hint=OWN_OPERATION, where="__truediv__")
     run_backward_rule("a / b", quotient, g)
     check_grads(f"[a.grad, b.grad] after (a / b)._backward() with out.grad = {g}", {"a": a, "b": b},
@@ -680,7 +699,7 @@ def test_sub_div_neg(a, b):
     for label, method, operator_of, data, one_use in (("c - c", "__sub__", lambda v: v - v, 0.0, -1.0),
                                                       ("c / c", "__truediv__", lambda v: v / v, 1.0, -1.0 / 3.0)):
         c = value_class(3.0)
-        out = check_new_node(label, _run(label, lambda: operator_of(c)), value_class, [("c", c), ("c", c)], data,
+        out = check_new_node(label, _run(f"{method} ({label})", lambda: operator_of(c)), value_class, [("c", c), ("c", c)], data,
                              hint=OWN_OPERATION, where=method)
         run_backward_rule(label, out, 1.0)
         check_grads(f"c.grad after ({label})._backward() with c = Value(3.0)", {"c": c}, [0.0],
@@ -750,7 +769,7 @@ def test_exp_log_sigmoid(a):
     expected = {"exp": (math.exp(x), math.exp(x)), "log": (math.log(x), 1.0 / x), "sigmoid": (s, s * (1.0 - s))}
     for name, (data, local) in expected.items():
         a.grad = a0
-        out = check_new_node(f"a.{name}()", _run(f"a.{name}", getattr(a, name)), value_class, [("a", a)], data,
+        out = check_new_node(f"a.{name}()", _run(f"{name} (a.{name}())", getattr(a, name)), value_class, [("a", a)], data,
                              hint="it must be ONE node whose only child is a itself (not a chain of operations).",
                              where=name)
         run_backward_rule(f"a.{name}()", out, g)
