@@ -85,10 +85,19 @@ def _modules_of(package):
 #: Imported in every kernel before student code, so they are protected from the start. utils.testing
 #: (the visible tests' modules; importing it installs the diagnosis-first error display) and
 #: autograder.hidden (the hidden tests' helpers, kept out of reach like the reference) are listed
-#: module by module, so a unit's module added later is covered too.
-PRELOAD = ("numpy", "numpy.linalg", "numpy.random", "utils", "utils.checks", "utils.gradcheck",
-           "utils.activations", "utils.forward", "utils.losses", "utils.initialization", "utils.datasets",
-           *_modules_of("utils.testing"), "autograder.reference", *_modules_of("autograder.hidden"))
+#: module by module, so a unit's module added later is covered too: `preload(view)` lists them as
+#: the kernel's interpreter finds them (autograder.kernel_env), PRELOAD as this process does.
+PRELOAD_FIXED = ("numpy", "numpy.linalg", "numpy.random", "utils", "utils.checks", "utils.gradcheck",
+                 "utils.activations", "utils.forward", "utils.losses", "utils.initialization", "utils.datasets")
+PRELOAD_LISTED = ("utils.testing", "autograder.hidden")
+PRELOAD = (*PRELOAD_FIXED, *_modules_of("utils.testing"), "autograder.reference", *_modules_of("autograder.hidden"))
+
+
+def preload(view):
+    """PRELOAD as the kernel whose interpreter reported `view` finds the modules."""
+    listed = {package: ((package, *view.modules_of(package)) if view.package_folder(package) else ())
+              for package in PRELOAD_LISTED}
+    return (*PRELOAD_FIXED, *listed["utils.testing"], "autograder.reference", *listed["autograder.hidden"])
 
 #: Names IPython itself adds to and removes from builtins while a cell runs.
 IGNORED_BUILTINS = ("_", "__", "___", "exit", "quit", "get_ipython", "display", "__IPYTHON__")
@@ -138,8 +147,13 @@ def _package_folder(name):
     return str(Path(list(spec.submodule_search_locations)[0]).resolve())
 
 
-def trusted_roots():
-    """Folders whose code is the environment's, not the submission's (with a trailing slash)."""
+def trusted_roots(view=None):
+    """Folders whose code is the environment's, not the submission's (with a trailing slash).
+
+    view: the kernel's (autograder.kernel_env.KernelView); without it, this process's own environment.
+    """
+    if view is not None:
+        return view.trusted_roots()
     roots = {sys.base_prefix, sys.base_exec_prefix, sys.prefix, sys.exec_prefix, "/usr",
              str(Path(sys.executable).resolve().parent.parent)}
     for name in ("utils", REFERENCE_PACKAGE):
@@ -149,14 +163,18 @@ def trusted_roots():
     return sorted(os.path.join(str(root), "") for root in roots)
 
 
-def guard_options(folder):
-    """The options `kernel_guard.install` gets for a kernel whose private folder is `folder`."""
+def guard_options(folder, view=None):
+    """The options `kernel_guard.install` gets for a kernel whose private folder is `folder`.
+
+    view: what the kernel's interpreter imports (autograder.kernel_env); the preloaded modules and the
+    trusted folders come from it, not from this process (which may see another copy of the course).
+    """
     return {
         "folder": str(folder),
         "strict": list(STRICT_PACKAGES),
         "reference": REFERENCE_PACKAGE,
-        "preload": list(PRELOAD),
-        "trusted_roots": trusted_roots(),
+        "preload": list(PRELOAD if view is None else preload(view)),
+        "trusted_roots": trusted_roots(view),
         "ignored_builtins": list(IGNORED_BUILTINS),
         "critical_sys": list(CRITICAL_SYS),
         "blocked_events": list(BLOCKED_EVENTS),

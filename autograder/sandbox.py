@@ -60,7 +60,6 @@ Both launchers also install the test-integrity guard in the kernel
 """
 
 import atexit
-import importlib.util
 import json
 import os
 import secrets
@@ -73,6 +72,7 @@ import threading
 import time
 from pathlib import Path
 
+from autograder import kernel_env
 from autograder.incidents import Incident
 
 #: Where Debian's bubblewrap package installs bwrap.
@@ -89,6 +89,9 @@ DEFAULT_MAX_FILE_BYTES = 256 * 2**20
 
 #: Size of the private /tmp inside the sandbox (a tmpfs; it counts against the machine's memory).
 DEFAULT_TMP_BYTES = 256 * 2**20
+
+#: Modules the self-test imports inside the sandbox (and must find outside, in the kernel's interpreter).
+SELF_TEST_IMPORTS = ("numpy", "ipykernel.kernelapp", "utils", "utils.checks", "autograder.reference")
 
 #: Files of /etc the kernel needs (the dynamic linker, time zone, user names); bound when present.
 ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "nsswitch.conf", "passwd", "group",
@@ -301,12 +304,20 @@ def _kernel_args(kernel_cmd):
     raise ValueError(f"not an ipykernel command: {kernel_cmd!r}")
 
 
-def _package_folder(name):
-    """The folder of an installed package (e.g. utils), or None."""
-    spec = importlib.util.find_spec(name)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return Path(list(spec.submodule_search_locations)[0]).resolve()
+def _sandbox_env(prefix):
+    """The environment inside the sandbox (everything else is cleared); `prefix` is the kernel's sys.prefix."""
+    env = {name: value for name, value in os.environ.items() if name.startswith(PASSED_ENV_PREFIXES)}
+    env.update({
+        "PATH": f"{Path(prefix) / 'bin'}:/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp/home", "TMPDIR": "/tmp",
+        "LANG": os.environ.get("LANG", "C.UTF-8"), "MPLCONFIGDIR": "/tmp/home/matplotlib",
+        "IPYTHONDIR": "/tmp/home/ipython", "PYTHONDONTWRITEBYTECODE": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        **_SINGLE_THREAD})
+    return env
+
+
+def _unavailable_view(python, error):
+    return SandboxUnavailable(f"the kernel's interpreter {python} could not report what it imports ({error}); "
+                              "check that it runs (`{python} -c 'import ipykernel'`)".replace("{python}", python))
 
 
 def _rlimits(limits, max_tasks, max_file_bytes):
@@ -331,6 +342,18 @@ class _GuardedLauncher:
         self._keys = {}
         self._lock = threading.Lock()
 
+    def probe_environment(self):
+        """The environment variables the kernel's interpreter gets (they decide nothing under -I but are the same)."""
+        return dict(os.environ)
+
+    def view(self, python=None):
+        """What the kernel's interpreter imports (autograder.kernel_env.KernelView, asked of it; cached)."""
+        python = python or kernel_env.kernel_python()
+        try:
+            return kernel_env.kernel_view(python, self.probe_environment())
+        except kernel_env.ProbeFailed as error:
+            raise _unavailable_view(python, error) from None
+
     def guard_key(self, connection_file):
         """The secret shared with the guard of the kernel using `connection_file` (None without guard)."""
         with self._lock:
@@ -351,7 +374,7 @@ class _GuardedLauncher:
                 stream.write(key)
             shutil.copyfile(Path(__file__).with_name("kernel_guard.py"), guard_path)
             config.update(guard=str(guard_path), secret=str(secret_path),
-                          guard_options=integrity.guard_options(folder))
+                          guard_options=integrity.guard_options(folder, self.view(python)))
             with self._lock:
                 self._keys[str(_connection_file(kernel_cmd).resolve())] = key
         return [os.path.abspath(python), "-I", "-c", _BOOT, json.dumps(config)]
@@ -378,7 +401,7 @@ class BubblewrapLauncher(_GuardedLauncher):
         self.bwrap = bwrap or os.environ.get("BACKPROP_BWRAP") or shutil.which("bwrap") or DEFAULT_BWRAP
         self.user_namespace = user_namespace
         self.tmp_bytes = tmp_bytes
-        self._library = None
+        self._libraries = {}
         self._pids = None
         self._pids_checked = False
 
@@ -397,33 +420,67 @@ class BubblewrapLauncher(_GuardedLauncher):
         user = f"uid {SANDBOX_UID}" if self.user_namespace else "no user namespace"
         tasks = "pids cgroup" if self.task_limit() == "cgroup" else "RLIMIT_NPROC"
         return (f"bubblewrap sandbox (no network, no course files, private /tmp, {user}, pid namespace), "
-                f"memory {memory}, cpu {limits.cpu_seconds()} s, {self.max_tasks} tasks ({tasks})")
+                f"memory {memory}, cpu {limits.cpu_seconds()} s, {self.max_tasks} tasks ({tasks}); "
+                f"kernel: {self.view().describe()}")
 
     def environment(self, workdir, limits):
         """Environment of the bwrap process itself (the sandbox's own is set with --setenv)."""
         return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
 
-    def _reference_library(self):
-        """A folder holding a minimal `autograder` package: __init__.py, reference.py and hidden/ only."""
-        if self._library is None or not self._library.is_dir():
+    def probe_environment(self):
+        return _sandbox_env(sys.prefix)
+
+    def _reference_library(self, package):
+        """A minimal `autograder` package made from the kernel's `package` folder: reference.py and hidden/ only.
+
+        Bound over that folder in the sandbox, so hidden tests import the reference and helpers the
+        kernel's environment provides, and nothing else of the grader (one copy per folder and process).
+        """
+        with self._lock:
+            library = self._libraries.get(package)
+            if library is not None and library.is_dir():
+                return library / "autograder"
             for stale in Path(tempfile.gettempdir()).glob("autograder-reference-*-*"):
                 if not _pid_alive(stale.name.split("-")[2]):
                     shutil.rmtree(stale, ignore_errors=True)
-            folder = Path(tempfile.mkdtemp(prefix=f"autograder-reference-{os.getpid()}-"))
-            package = folder / "autograder"
-            package.mkdir()
-            (package / "__init__.py").write_text('"""Grader reference code available to hidden tests."""\n')
-            shutil.copyfile(Path(__file__).with_name("reference.py"), package / "reference.py")
+            library = Path(tempfile.mkdtemp(prefix=f"autograder-reference-{os.getpid()}-"))
+            target = library / "autograder"
+            target.mkdir()
+            (target / "__init__.py").write_text('"""Grader reference code available to hidden tests."""\n')
+            if (package / "reference.py").is_file():
+                shutil.copyfile(package / "reference.py", target / "reference.py")
             # The hidden tests' helpers (autograder.hidden), beside the reference they build on.
-            hidden = Path(__file__).with_name("hidden")
-            if hidden.is_dir():
-                shutil.copytree(hidden, package / "hidden", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-            atexit.register(shutil.rmtree, folder, True)
-            self._library = folder
-        return self._library / "autograder"
+            if (package / "hidden").is_dir():
+                shutil.copytree(package / "hidden", target / "hidden",
+                                ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            atexit.register(shutil.rmtree, library, True)
+            self._libraries[package] = library
+            return target
 
-    def mounts(self, folder, workdir):
+    def binds(self, view):
+        """[(source, destination)] of the read-only binds that show the kernel what it imports, in order.
+
+        Everything `view.exposed()` names (the interpreter, its environment, other sys.path entries,
+        editable installs' targets, utils) at the path the kernel uses and, behind a symlink, at its real
+        path too; parents before children; last, the minimal autograder package over the kernel's own.
+        """
+        pairs = {}
+        for path in view.exposed():
+            real = Path(os.path.realpath(path))
+            for destination in dict.fromkeys((path, real)):
+                pairs.setdefault(destination, real)
+        ordered = sorted(pairs.items(), key=lambda item: (len(item[0].parts), str(item[0])))
+        ordered = [(source, destination) for destination, source in ordered]
+        package = view.package_folder("autograder")
+        if package is not None:
+            library = self._reference_library(Path(os.path.realpath(package)))
+            for destination in dict.fromkeys((package, Path(os.path.realpath(package)))):
+                ordered.append((library, destination))
+        return ordered
+
+    def mounts(self, folder, workdir, view=None):
         """bwrap arguments for the filesystem (read-only environment, the private folder)."""
+        view = view or self.view()
         args = []
         for top in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
             path = Path("/") / top
@@ -439,27 +496,29 @@ class BubblewrapLauncher(_GuardedLauncher):
         args += ["--dev", "/dev", "--tmpfs", "/tmp"]
         if self.tmp_bytes:
             args[-2:-2] = ["--size", str(self.tmp_bytes)]
-        python_roots = []
-        for root in (sys.base_prefix, sys.base_exec_prefix, sys.prefix, sys.exec_prefix,
-                     Path(sys.executable).resolve().parent.parent):
-            root = Path(root).resolve()
-            if not any(root == done or root.is_relative_to(done) for done in python_roots) \
-                    and not root.is_relative_to("/usr"):
-                python_roots.append(root)
-        for root in python_roots:
-            args += ["--ro-bind", str(root), str(root)]
-        utils = _package_folder("utils")
-        if utils is not None and not any(utils.is_relative_to(root) for root in python_roots):
-            args += ["--ro-bind", str(utils), str(utils)]
-        grader = _package_folder("autograder") or Path(__file__).resolve().parent
-        args += ["--ro-bind", str(self._reference_library()), str(grader)]
+        for source, destination in self.binds(view):
+            args += ["--ro-bind", str(source), str(destination)]
         args += ["--dir", "/tmp/home", "--bind", str(folder), str(folder)]
         if not workdir.is_relative_to(folder):
             args += ["--bind", str(workdir), str(workdir)]
         return args
 
-    def sandbox_args(self, folder, workdir, cgroup=None):
-        """bwrap's arguments, up to the command (started inside `cgroup` if given)."""
+    def exposure(self, view, protected):
+        """The first protected folder (the course, the grader's temporary folder) a bind would show, and why."""
+        for source, destination in self.binds(view):
+            for path in protected:
+                path = Path(os.path.realpath(path))
+                if path == source or path.is_relative_to(source):
+                    return (f"the kernel's environment includes {destination}, which holds {path}: binding it "
+                            "into the sandbox would show every submission those files (a sys.path entry, "
+                            "perhaps from a .pth file in site-packages, or an environment inside that folder). "
+                            "Keep the environment and its sys.path entries out of the course and temporary "
+                            "folders")
+        return None
+
+    def sandbox_args(self, folder, workdir, cgroup=None, view=None):
+        """bwrap's arguments, up to the command (started inside `cgroup` if given; `view`: the kernel's)."""
+        view = view or self.view()
         prefix = list(_IGNORE_SIGINT)
         if cgroup is not None:
             # Fail closed: a kernel that cannot join its pids cgroup does not start at all.
@@ -470,16 +529,9 @@ class BubblewrapLauncher(_GuardedLauncher):
         if self.user_namespace:
             args += ["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID)]
         args += ["--cap-drop", "ALL"]
-        args += self.mounts(folder, workdir)
-        venv_bin = str(Path(sys.prefix) / "bin")
-        env = {name: value for name, value in os.environ.items() if name.startswith(PASSED_ENV_PREFIXES)}
-        env.update({
-            "PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp/home", "TMPDIR": "/tmp",
-            "LANG": os.environ.get("LANG", "C.UTF-8"), "MPLCONFIGDIR": "/tmp/home/matplotlib",
-            "IPYTHONDIR": "/tmp/home/ipython", "PYTHONDONTWRITEBYTECODE": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-            **_SINGLE_THREAD})
+        args += self.mounts(folder, workdir, view)
         args.append("--clearenv")
-        for name, value in env.items():
+        for name, value in _sandbox_env(view.report["prefix"]).items():
             args += ["--setenv", name, value]
         args += ["--chdir", str(workdir)]
         return args
@@ -493,48 +545,75 @@ class BubblewrapLauncher(_GuardedLauncher):
                 cgroup = self._pids.new_group(self.max_tasks)
             except OSError:
                 cgroup = None
-        return [*self.sandbox_args(folder, workdir, cgroup), "--",
+        view = self.view(kernel_cmd[0])
+        return [*self.sandbox_args(folder, workdir, cgroup, view), "--",
                 *self._boot_command(kernel_cmd[0], kernel_cmd, limits, folder)]
 
-    def check(self, timeout=60):
-        """Run a tiny program in the sandbox; raise SandboxUnavailable (saying why) if it fails."""
+    def check(self, course_root=None, timeout=120):
+        """Run the kernel's interpreter in the sandbox; raise SandboxUnavailable (what, where, what to do) if
+        it cannot import there what it imports outside, sees what it must not see, or is not isolated."""
         if not (os.path.isfile(self.bwrap) and os.access(self.bwrap, os.X_OK)):
             raise SandboxUnavailable(f"bubblewrap is not installed ({self.bwrap} not found; "
                                      "on Debian: apt-get install bubblewrap)")
+        python = kernel_env.kernel_python()
+        view = self.view(python)
+        missing = [name for name in SELF_TEST_IMPORTS if view.origin(name).startswith(("<", "ModuleNotFound"))]
+        if missing:
+            raise SandboxUnavailable(
+                f"the kernel's interpreter {python} cannot import {', '.join(missing)} even without the sandbox "
+                f"({view.describe()}); install the course into the environment the kernels use "
+                "(`make install` in the course, or `pip install -e /path/to/course`)")
         folder = Path(tempfile.mkdtemp(prefix="autograder-selftest-"))
-        outside = folder
+        outside = Path(tempfile.mkdtemp(prefix="autograder-selftest-outside-"))
+        protected = [outside, Path(tempfile.gettempdir()), *([Path(course_root)] if course_root else [])]
         try:
+            reason = self.exposure(view, protected)
+            if reason:
+                raise SandboxUnavailable(reason)
             workdir = folder / "work"
             workdir.mkdir()
-            outside = Path(tempfile.mkdtemp(prefix="autograder-selftest-outside-"))
             (outside / "marker").write_text("must not be visible in the sandbox\n")
-            hidden = [str(Path(__file__).resolve()), str(outside / "marker")]
-            probe = ("import os, socket, sys, utils, numpy, ipykernel, autograder.reference\n"
-                     "print(os.getuid(), any(os.path.exists(p) for p in sys.argv[1:]), flush=True)\n"
-                     "s = socket.socket(); s.settimeout(2)\n"
-                     "try:\n    s.connect(('1.1.1.1', 53)); print('network')\n"
-                     "except OSError:\n    print('no network')\n")
-            command = [*self.sandbox_args(folder, workdir), "--", os.path.abspath(sys.executable), "-I", "-c", probe,
-                       *hidden]
+            hidden = [str(Path(__file__).resolve()), str(outside / "marker"),
+                      *self._course_files(course_root, view)]
+            request = kernel_env.probe_request(hidden, network=True, imports=SELF_TEST_IMPORTS)
+            command = [*self.sandbox_args(folder, workdir, view=view), "--", os.path.abspath(python), "-I", "-c",
+                       kernel_env.PROBE, json.dumps(request)]
             try:
-                done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                                      env=self.environment(workdir, None))
-            except (OSError, subprocess.TimeoutExpired) as error:
-                raise SandboxUnavailable(f"bubblewrap could not run: {type(error).__name__}: {error}") from None
-            if done.returncode != 0:
-                detail = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
-                raise SandboxUnavailable(f"bubblewrap failed its self-test: {detail}")
-            lines = done.stdout.split()
-            expected_uid = str(SANDBOX_UID) if self.user_namespace else None
-            if expected_uid and lines[:1] != [expected_uid]:
-                raise SandboxUnavailable(f"bubblewrap self-test ran as uid {lines[:1]}, not {expected_uid}")
-            if "network" in done.stdout.splitlines():
+                inside = kernel_env.run_probe(command, self.environment(workdir, None), folder, timeout)
+            except kernel_env.ProbeFailed as error:
+                raise SandboxUnavailable(f"bubblewrap failed its self-test: {error}") from None
+            expected_uid = SANDBOX_UID if self.user_namespace else None
+            if expected_uid is not None and inside["uid"] != expected_uid:
+                raise SandboxUnavailable(f"bubblewrap self-test ran as uid {inside['uid']}, not {expected_uid}")
+            if inside.get("network"):
                 raise SandboxUnavailable("bubblewrap self-test could reach the network")
-            if lines[1:2] != ["False"]:
-                raise SandboxUnavailable(f"bubblewrap self-test could see files it must not see ({hidden})")
+            if inside["visible"]:
+                raise SandboxUnavailable(f"bubblewrap self-test could see files it must not see: "
+                                         f"{', '.join(inside['visible'][:5])}")
+            found = kernel_env.differences(view, inside)
+            if found:
+                raise SandboxUnavailable(
+                    "inside the sandbox the kernel would not import what it imports outside: " + "; ".join(found)
+                    + f" (kernel: {view.describe()}; bound read-only: "
+                    + ", ".join(str(destination) for _, destination in self.binds(view))
+                    + "). Grading without the sandbox would use other code than the tests expect; please report "
+                    "this set-up, and meanwhile grade from an environment installed into the course you grade "
+                    "(`make install`)")
         finally:
             shutil.rmtree(folder, ignore_errors=True)
             shutil.rmtree(outside, ignore_errors=True)
+
+    def _course_files(self, course_root, view, most=200):
+        """The course's files and folders that must stay invisible: all but the ones holding the environment."""
+        if not course_root or not Path(course_root).is_dir():
+            return []
+        shown = [Path(os.path.realpath(destination)) for _, destination in self.binds(view)]
+        hidden = []
+        for child in sorted(Path(course_root).iterdir())[:most]:
+            real = Path(os.path.realpath(child))
+            if not any(real == path or path.is_relative_to(real) or real.is_relative_to(path) for path in shown):
+                hidden.append(str(child))
+        return hidden
 
 
 class FallbackLauncher(_GuardedLauncher):
@@ -578,13 +657,14 @@ _checked = {}
 _checked_lock = threading.Lock()
 
 
-def self_test(launcher):
+def self_test(launcher, course_root=None):
     """None if `launcher` (a BubblewrapLauncher) works here, else the reason it does not (cached)."""
-    key = (launcher.bwrap, launcher.user_namespace)
+    key = (launcher.bwrap, launcher.user_namespace, kernel_env.kernel_python(),
+           str(Path(course_root).resolve()) if course_root else None)
     with _checked_lock:
         if key not in _checked:
             try:
-                launcher.check()
+                launcher.check(course_root)
                 _checked[key] = None
             except SandboxUnavailable as error:
                 _checked[key] = error.reason
@@ -606,7 +686,7 @@ def choose_launcher(mode="auto", bwrap=None, course_root=None):
         raise ValueError(f"unknown sandbox mode {mode!r} (auto, bubblewrap, off)")
     reasons = []
     for candidate in (BubblewrapLauncher(bwrap), BubblewrapLauncher(bwrap, user_namespace=False)):
-        reason = self_test(candidate)
+        reason = self_test(candidate, course_root)
         if reason is None:
             if not candidate.user_namespace:
                 return candidate, ("WARNING: bubblewrap runs without a user namespace here "
