@@ -1,8 +1,14 @@
-"""Grade variants of an assignment with nbgrader, for the tests that prove the grading right.
+"""Grade variants of an assignment with both engines, for the tests that prove the grading right.
 
 The unit tests build submissions from the committed notebooks and grade them
-with nbgrader's own API in a throwaway course, so what they measure is what
-an instructor's `nbgrader autograde` would give:
+twice, in throwaway courses: with nbgrader's own API (what an instructor's
+`nbgrader autograde` gives) and with the project's engine,
+`autograder.grading.grade_notebooks` (what `python -m autograder grade` gives:
+the sandbox where it works, the integrity guard, our scoring and feedback).
+Every Result holds both, and `autograde` records as a grading problem any
+test cell the two engines score differently, and any incident of ours on a
+variant (a false `tampering`, a restored cell), so `assert_no_grading_problems`
+proves the engines agree:
 
     from tests.nbgrade_support import autograde, blank_submission, submission_with
 
@@ -19,6 +25,12 @@ Submissions start from the committed release notebook (what students get);
 `submission_with` fills every answer cell with the source's solution and then
 replaces the cells named in `replacements`. Hidden tests are restored by
 nbgrader at grading time, exactly as for real students.
+
+The shared assertions check the feedback of both engines: a phrase a mistake
+must be named by has to appear in nbgrader's cell output and in the feedback
+our engine hands the student (result.engine_feedback). Set
+BACKPROP_PROOF_ENGINES=nbgrader to grade with nbgrader only (quicker, for a
+local edit-run loop; CI always uses both).
 """
 
 import json
@@ -51,12 +63,28 @@ class Result:
     feedback: {grade_id: text} the error text (ename, evalue and traceback,
               ANSI colours removed) plus printed output of each test cell.
     problems: anything that went wrong in the grading process itself
-              (not a student error): should always be empty.
+              (not a student error), including a cell the engines score
+              differently: should always be empty.
+    engine_scores, engine_feedback, engine_diagnoses: the same from
+              autograder.grading (its feedback is what a student is handed:
+              the diagnosis first, the student's own frames only); record:
+              its StudentRecord. Empty / None when only nbgrader graded.
     """
 
     scores: dict = field(default_factory=dict)
     feedback: dict = field(default_factory=dict)
     problems: list = field(default_factory=list)
+    engine_scores: dict = field(default_factory=dict)
+    engine_feedback: dict = field(default_factory=dict)
+    engine_diagnoses: dict = field(default_factory=dict)
+    record: object = None
+
+    def feedbacks(self, grade_id):
+        """[(engine, feedback text)] of one test cell: nbgrader's, then ours when it was graded."""
+        texts = [("nbgrader", self.feedback.get(grade_id, ""))]
+        if self.record is not None:
+            texts.append(("autograder.grading", self.engine_feedback.get(grade_id, "")))
+        return texts
 
     @property
     def total(self):
@@ -179,8 +207,9 @@ def assert_blank_gets_zero(results, points):
     """The blank release scores 0 in every cell, and every cell says the answer is not implemented yet."""
     blank = results["blank"]
     assert blank.total == 0 and blank.failed == set(points), describe(results)
-    for grade_id, text in blank.feedback.items():
-        assert "not implemented yet" in text, f"{grade_id}: {text}"
+    for grade_id in blank.scores:
+        for engine, text in blank.feedbacks(grade_id):
+            assert "not implemented yet" in text, f"{grade_id} ({engine}): {text}"
 
 
 def assert_loses_exactly(results, mistake, failing):
@@ -194,9 +223,9 @@ def assert_loses_exactly(results, mistake, failing):
 def assert_named_in_feedback(results, mistake, named):
     """named: {grade_id: [phrases]} that the feedback of each cell must contain."""
     for grade_id, phrases in named.items():
-        text = results[mistake].feedback[grade_id]
-        for phrase in phrases:
-            assert phrase in text, f"{mistake}: the feedback of {grade_id} does not say {phrase!r}:\n{text}"
+        for engine, text in results[mistake].feedbacks(grade_id):
+            for phrase in phrases:
+                assert phrase in text, f"{mistake}: {engine}'s feedback of {grade_id} does not say {phrase!r}:\n{text}"
 
 
 def _write_config(course):
@@ -225,6 +254,77 @@ def _cell_text(cell):
 
 
 def autograde(assignment, submissions, keep_dir=None):
+    """Grade several submissions of one assignment with nbgrader and with autograder.grading.
+
+    assignment:  e.g. "01_logistic_regression" (source/ and release/ must hold it).
+    submissions: {student_id: notebook} (nbformat NotebookNodes).
+    keep_dir:    a folder to build the courses in (kept afterwards, for debugging);
+                 default: temporary folders, removed at the end.
+    Returns {student_id: Result}; a test cell the engines score differently, and
+    any incident our engine records for a variant, is a problem of that Result.
+    """
+    results = _autograde_nbgrader(assignment, submissions, keep_dir)
+    if "autograder" not in _engines():
+        return results
+    records = _autograde_engine(assignment, submissions, Path(keep_dir) / "engine" if keep_dir else None)
+    for student_id, result in results.items():
+        _compare_engines(result, records.get(student_id))
+    return results
+
+
+def _engines():
+    wanted = os.environ.get("BACKPROP_PROOF_ENGINES", "nbgrader,autograder")
+    return {name.strip() for name in wanted.split(",") if name.strip()}
+
+
+#: Our engine's incidents that are no fault of a variant (the machine has no full sandbox).
+_ACCEPTED_INCIDENTS = ("not_sandboxed",)
+
+
+def _autograde_engine(assignment, submissions, keep_dir=None):
+    """{student_id: StudentRecord} from autograder.grading.grade_notebooks (sandbox where it works).
+
+    A submission whose grading failed for the grader's own reasons (a kernel
+    that would not start on a loaded machine) is graded once more.
+    """
+    from autograder import state
+    from autograder.grading import grade_notebooks
+
+    source = COURSE_ROOT / "source" / assignment
+    records = grade_notebooks(source, submissions, jobs=2, keep=keep_dir)
+    again = {student: submissions[student] for student in submissions
+             if student not in records or records[student].status == state.FAILED or records[student].problems}
+    if again:
+        records.update(grade_notebooks(source, again, jobs=2,
+                                       keep=Path(keep_dir).with_name("engine-again") if keep_dir else None))
+    return records
+
+
+def _compare_engines(result, record):
+    """Fill result.engine_* from our StudentRecord; record each disagreement as a problem."""
+    if record is None:
+        result.problems.append("autograder.grading returned no record for this submission")
+        return
+    result.record = record
+    result.engine_scores = dict(record.scores)
+    result.engine_feedback = dict(record.feedback)
+    result.engine_diagnoses = dict(record.diagnoses)
+    result.problems.extend(f"autograder.grading: {problem}" for problem in record.problems)
+    result.problems.extend(
+        f"autograder.grading recorded an incident: {incident.kind}: {incident.message} ({incident.cell})"
+        for incident in record.incidents if incident.kind not in _ACCEPTED_INCIDENTS)
+    if result.problems and not result.scores:
+        return  # nbgrader itself failed; that problem is already recorded
+    for grade_id in sorted(set(result.scores) | set(result.engine_scores)):
+        ours, theirs = result.engine_scores.get(grade_id), result.scores.get(grade_id)
+        if ours is None or theirs is None or float(ours[0]) != float(theirs[0]) or float(ours[1]) != float(theirs[1]):
+            result.problems.append(
+                f"the engines disagree on {grade_id}: nbgrader {theirs}, autograder.grading {ours}\n"
+                f"  nbgrader's output: {result.feedback.get(grade_id, '')[-600:]}\n"
+                f"  autograder.grading's feedback: {result.engine_feedback.get(grade_id, '')[-600:]}")
+
+
+def _autograde_nbgrader(assignment, submissions, keep_dir=None):
     """Grade several submissions of one assignment with nbgrader's API.
 
     assignment:  e.g. "01_logistic_regression" (source/ and release/ must hold it).
