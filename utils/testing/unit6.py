@@ -372,8 +372,11 @@ def test_rnn_cell_backward(rnn_cell_backward, da_next, cache, run=run_student, w
 # ----------------------------------------------------------------------------
 
 
-def _sequence_oracle(da, caches):
-    """Expected {"dWax", "dWaa", "dba", "dX", "da0"}: finite differences of sum_t <da<t>, a<t>> over the whole sequence."""
+def _sequence_oracle(caches, da):
+    """Expected {"dWax", "dWaa", "dba", "dX", "da0"}: finite differences of sum_t <da<t>, a<t>> over the whole sequence.
+
+    (caches first: in the order of rnn_backward's parameters this would be a drop-in answer.)
+    """
     X = np.stack([np.array(cache[2], dtype=float) for cache in caches], axis=-1)
     a0 = np.array(caches[0][1], dtype=float)
     params = {key: np.array(value, dtype=float) for key, value in caches[0][3].items()}
@@ -471,7 +474,7 @@ def check_rnn_backward(result, da, caches, where=None):
     _require_keys("rnn_backward's result", result, ("dX", "da0", "dWax", "dWaa", "dba"),
                   "the return statement of rnn_backward")
     da = np.array(da, dtype=float)
-    expected = _sequence_oracle(da, caches)
+    expected = _sequence_oracle(caches, da)
     check_gradients(result, expected, m=da.shape[1], suspects=_sequence_suspects(da, caches, expected),
                     where=_where(SEQUENCE_WHERE, where), convention="loss", rtol=NUMERICAL_RTOL, atol=NUMERICAL_ATOL,
                     name="rnn_backward's result")
