@@ -20,17 +20,18 @@ mistake; "examples" counts data points of the 427 training / 142 test ones):
   88% right on each set, i.e. 376 training and 125 test examples): the
   solution gets 422 / 140 (46 / 15 examples to spare); a dw without 1/m, whose
   huge steps make its result depend on rounding, 417-423 / 134-137 over
-  perturbed runs (41 / 9 to spare); predict without the sigmoid, without b or
-  without both 417-421 / 140; a wrong sign of db 357 training examples
-  (19 short, so it fails); gradient ascent, flipped labels, probabilities and
-  untrained parameters at most 37% right.
+  perturbed runs (41 / 9 to spare), and 422-425 / 134-136 with db without 1/m
+  too; predict without the sigmoid, without b or without both 417-421 / 140;
+  a wrong sign of db 357 training examples (19 short, so it fails); gradient
+  ascent, flipped labels, probabilities and untrained parameters at most 37%.
 - hidden (a fresh split, num_iterations in [300, 1500], learning_rate
   log-uniform in [0.05, 1], at least 80% right on each set): over 400 random
   draws the solution got at least 93.0% (test) and 98.1% (training), 18 and 77
   examples to spare; a dw without 1/m at least 89.4% / 95.1% (13 / 64 to
-  spare); predict without the sigmoid and b at least 92.3% / 95.8%. (A wrong
-  sign of db ranges from 75% to 97% on fresh splits; its cell is decided by
-  the visible part, which it always fails.)
+  spare), and 90.1% / 95.8% with db without 1/m too (300 draws); predict
+  without the sigmoid and b at least 92.3% / 95.8%. (A wrong sign of db ranges
+  from 75% to 97% on fresh splits; its cell is decided by the visible part,
+  which it always fails.)
 - hard-coded training values cannot pass: a watch between model and the
   student's optimize checks that num_iterations and learning_rate arrive as given.
 """
