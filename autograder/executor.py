@@ -151,6 +151,7 @@ class KernelSlot:
     client: object
     launcher: object
     started: float = field(default_factory=time.monotonic)
+    tree: object = None    # autograder.processes.KernelTree, where the launcher tracks the kernel's processes
 
 
 @dataclass
@@ -207,6 +208,10 @@ async def start_kernel(folder, limits, launcher=None, workdir=None):
             stdout=log,
             stderr=log,
         )
+    # Every process of this kernel, so that none outlives it (launchers of autograder.sandbox).
+    tree = launcher.kernel_tree(manager.connection_file) if hasattr(launcher, "kernel_tree") else None
+    if tree is not None:
+        tree.attach(getattr(manager.provisioner, "pid", None))
     client = manager.client()
     client.start_channels()
     try:
@@ -219,9 +224,11 @@ async def start_kernel(folder, limits, launcher=None, workdir=None):
                 raise RuntimeError(f"preloading {limits.preload} failed: {reply['content'].get('evalue')}")
     except BaseException:
         await _stop(manager, client)
+        if tree is not None:
+            await asyncio.to_thread(tree.close)
         raise
     client.allow_stdin = False
-    return KernelSlot(folder, workdir, manager, client, launcher)
+    return KernelSlot(folder, workdir, manager, client, launcher, tree=tree)
 
 
 async def _stop(manager, client):
@@ -239,8 +246,14 @@ async def _stop(manager, client):
 
 
 async def stop_kernel(slot, remove_folder=True):
-    """Kill the kernel of `slot` (its whole process group) and remove its folder."""
+    """Kill the kernel of `slot`, every process it started (whatever session or parent they have now),
+    and remove its folder."""
+    if slot.tree is not None and slot.tree.cgroup is None:
+        # Without a cgroup the kernel is the subreaper of its processes: kill them while it still is.
+        await asyncio.to_thread(slot.tree.kill, True)
     await _stop(slot.manager, slot.client)
+    if slot.tree is not None:
+        await asyncio.to_thread(slot.tree.close)
     if remove_folder:
         await asyncio.to_thread(shutil.rmtree, slot.folder, True)
 
@@ -349,8 +362,27 @@ async def execute_in_slot(slot, notebook, limits, notebook_name=None, last_cell=
         output_limit.preprocess_cell(cell, {}, index)
         _limit_characters(cell, limits.max_output_chars)
         runs.append(CellRun(index, status, seconds))
+    if slot.tree is not None:
+        incidents.extend(await asyncio.to_thread(_leftover_incidents, slot.tree, notebook_name))
     return ExecutionResult(notebook, runs, incidents, time.monotonic() - started,
                            slot.launcher.describe(limits))
+
+
+def _leftover_incidents(tree, notebook_name):
+    """One `leftover_process` incident if processes the submission started still run after its last cell."""
+    left = tree.leftovers()
+    if not left:
+        return []
+    shown = "; ".join(f"pid {pid}: {_shortened(command) or '?'}" for pid, command in left[:5])
+    more = f" and {len(left) - 5} more" if len(left) > 5 else ""
+    return [Incident("leftover_process", f"{len(left)} process(es) the submission started were still running "
+                     f"after its last cell ({shown}{more}); they were killed with the kernel", None, notebook_name)]
+
+
+def _shortened(command, keep=50):
+    """A command line on one line, its middle left out if it is long (the start and the end say most)."""
+    command = " ".join(command.split())
+    return command if len(command) <= 2 * keep + 5 else f"{command[:keep]} ... {command[-keep:]}"
 
 
 def _truncated(text, limit):

@@ -1,17 +1,27 @@
-"""Start each submission's kernel in a bubblewrap sandbox (or, where that cannot run, say so loudly).
+"""Start each submission's kernel in a bubblewrap sandbox, and refuse to grade where that cannot run.
 
 Student notebooks are untrusted code. `BubblewrapLauncher` is a kernel
 launcher for autograder.executor (the `KernelLauncher.wrap` seam): the
 ordinary ipykernel command runs inside `bwrap` (Debian's `bubblewrap`
-package) with
+package; $BACKPROP_BWRAP names another program) with
 
-* a filesystem built from nothing: read-only binds of the Python
-  installation, the virtual environment, /usr (and the /bin, /lib symlinks),
-  a few files of /etc, the `utils` package and a minimal `autograder`
-  package holding only `autograder/reference.py` (for hidden tests). The
-  course root is never bound, so gradebook.db, source/, release/,
-  autograded/, feedback/, submitted/ and the other students' folders do not
-  exist inside the sandbox (not even their names);
+* a filesystem built from nothing: /usr (and the /bin, /lib symlinks), a few
+  files of /etc, and read-only binds of exactly what the kernel's own
+  interpreter imports, as it reports it itself (autograder.kernel_env: run
+  with `-I`, the kernel's environment and an empty working folder, never
+  from the grader's working directory): the Python installation, the
+  environment, any other sys.path entry (another site-packages named by a
+  .pth file), the targets of editable installs' import hooks, the `utils`
+  package, and over the kernel's own `autograder` package a minimal copy of
+  it holding only reference.py and hidden/ (for hidden tests). A folder
+  holding the course's packages (a checkout on sys.path) is never bound
+  whole. So an environment installed, editable or not, from another
+  checkout of the course, a conda environment outside every course, one
+  environment shared by several courses, a course under /tmp or under a
+  path with spaces all work. The course root is never bound, so
+  gradebook.db, source/, release/, autograded/, feedback/, submitted/ and
+  the other students' folders do not exist inside the sandbox (not even
+  their names);
 * one writable place: the kernel's private folder (connection file, IPC
   sockets, the working copy of this one submission), plus a private tmpfs
   /tmp of limited size;
@@ -27,7 +37,8 @@ package) with
 * `--die-with-parent` and a pid namespace: when the kernel exits or is
   killed, the namespace's init process dies and the kernel takes every
   process of the submission with it, including ones that detached with
-  setsid or double forks;
+  setsid or double forks (the kernel's cgroup, where there is one, is
+  emptied as well);
 * resource limits set inside, before ipykernel starts: address space
   (RLIMIT_AS), CPU seconds, processes/threads, file size, no core dumps.
   The process count is a `pids` cgroup per kernel where this process may
@@ -45,17 +56,35 @@ TIOCSTI attack --new-session exists for), and a second session would take
 the kernel out of the process group that jupyter_client sends SIGINT to,
 turning every interrupted cell into a dead kernel.
 
-Where bubblewrap is missing or fails its self-test (`self_test`, run once
-per process), `choose_launcher("auto")` returns a `FallbackLauncher`:
-resource limits and a private temporary folder only. It says so loudly: a
-warning for the command line, `describe()` starting with "NOT SANDBOXED",
-and a `not_sandboxed` incident ("sandbox: fallback, because ...") in every
-submission's record.
+The self-test (`self_test`, once per process, interpreter and course) runs
+the kernel's interpreter in the sandbox with the same probe: it must import
+there every module it imports outside, from the same place (each one that is
+missing or elsewhere is named, with where the kernel finds it outside), run
+as uid 65534, reach no network, and see neither the grader's code nor the
+course's files; a bind that would show the course or the temporary folder is
+refused before anything runs, naming the sys.path entry that holds it.
+
+Fail closed: where bubblewrap is missing or fails its self-test,
+`choose_launcher("auto")` raises SandboxUnavailable (the reason, what to do,
+and how to grade without isolation on purpose), and `grade` stops before any
+submission runs. Only `--sandbox off` (`choose_launcher("off")`,
+`grade_submissions(..., sandbox="off")`) gives a `FallbackLauncher`: resource
+limits and a private temporary folder only, said loudly: a warning for the
+command line, `describe()` starting with "NOT SANDBOXED", and a
+`not_sandboxed` incident in every submission's record. Even then no process
+of a submission outlives its kernel (autograder.processes: a cgroup per
+kernel, or the kernel as subreaper with its processes marked), and the
+grader checks the gradebook against what it wrote (autograder.gradebook).
 
 Both launchers also install the test-integrity guard in the kernel
-(autograder.kernel_guard, driven from the grader by autograder.integrity).
+(autograder.kernel_guard, driven from the grader by autograder.integrity),
+trusting and preloading the modules the kernel's interpreter finds, and
+track every process of each kernel (`kernel_tree`; the executor reports
+what a submission left running as a `leftover_process` incident and kills
+it with the kernel).
 
-    launcher, warning = choose_launcher("auto")       # or "bubblewrap" (fail if unusable), "off"
+    launcher, warning = choose_launcher("auto", course_root=course.root)   # SandboxUnavailable, or
+    launcher, warning = choose_launcher("off")                             # no isolation, on purpose
     grade_submissions(course, assignment, launcher=launcher)
 """
 
@@ -74,6 +103,7 @@ from pathlib import Path
 
 from autograder import kernel_env
 from autograder.incidents import Incident
+from autograder.processes import KernelTree, PidsCgroup, join_cgroup_prefix, pid_alive
 
 #: Where Debian's bubblewrap package installs bwrap.
 DEFAULT_BWRAP = "/usr/bin/bwrap"
@@ -116,6 +146,11 @@ _config = json.loads(sys.argv[1])
 for _name, _value in _config["rlimits"].items():
     if _value is not None:
         resource.setrlimit(getattr(resource, _name), (_value, _value))
+if _config.get("token"):
+    os.environ["AUTOGRADER_KERNEL_TOKEN"] = _config["token"]
+if _config.get("subreaper"):
+    import ctypes
+    ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: orphans come back to the kernel
 if _config.get("guard"):
     with open(_config["guard"], encoding="utf-8") as _stream:
         _source = _stream.read()
@@ -139,139 +174,6 @@ _app.start()
 
 #: bwrap runs with SIGINT ignored (see the module docstring); the boot program restores Python's handler.
 _IGNORE_SIGINT = ("/bin/sh", "-c", 'trap "" INT; exec "$@"', "sh")
-
-
-def _pid_alive(text):
-    """True if `text` is the id of a running process."""
-    try:
-        os.kill(int(text), 0)
-    except (ValueError, ProcessLookupError):
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-class PidsCgroup:
-    """A `pids` cgroup per kernel, where this process may create cgroups (root with cgroup v1, or v2 at
-    the root of the hierarchy): the only process-count limit that holds for root, which RLIMIT_NPROC
-    exempts even inside a user namespace. `create()` returns None where cgroups are not writable."""
-
-    #: An empty kernel group younger than this may still be waiting for its kernel to join it.
-    EMPTY_GROUP_GRACE = 300.0
-
-    def __init__(self, parent):
-        self.parent = parent
-        self._created = {}
-        self._counter = 0
-        self._lock = threading.Lock()
-        atexit.register(self.cleanup)
-
-    @classmethod
-    def create(cls):
-        for root in cls._candidates():
-            cls._reap(root)
-            try:
-                parent = root / f"autograder-{os.getpid()}-{secrets.token_hex(3)}"
-                parent.mkdir()
-            except OSError:
-                continue
-            if (parent / "pids.max").exists() or cls._enable_v2(parent):
-                return cls(parent)
-            try:
-                parent.rmdir()
-            except OSError:
-                pass
-        return None
-
-    @staticmethod
-    def _reap(root):
-        """Remove the cgroups of graders that died without cleaning up (e.g. killed with SIGKILL)."""
-        for parent in root.glob("autograder-*-*"):
-            if _pid_alive(parent.name.split("-")[1]):
-                continue
-            for group in parent.glob("kernel-*"):
-                try:
-                    for pid in (group / "cgroup.procs").read_text().split():
-                        os.kill(int(pid), signal.SIGKILL)
-                    group.rmdir()
-                except (OSError, ValueError):
-                    pass
-            try:
-                parent.rmdir()
-            except OSError:
-                pass
-
-    @staticmethod
-    def _candidates():
-        v1 = Path("/sys/fs/cgroup/pids")
-        if (v1 / "cgroup.procs").is_file() and os.access(v1, os.W_OK):
-            yield v1
-        for v2 in (Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/unified")):
-            controllers = v2 / "cgroup.controllers"
-            try:
-                if "pids" in controllers.read_text().split() and os.access(v2, os.W_OK):
-                    yield v2
-            except OSError:
-                continue
-
-    @staticmethod
-    def _enable_v2(parent):
-        try:
-            (parent.parent / "cgroup.subtree_control").write_text("+pids")
-            (parent / "cgroup.subtree_control").write_text("+pids")
-        except OSError:
-            return False
-        return True
-
-    def new_group(self, max_tasks):
-        """A fresh cgroup limited to `max_tasks` tasks (earlier, emptied ones are removed)."""
-        with self._lock:
-            self._counter += 1
-            # Only old groups: a fresh one is empty until its kernel's shell joins it, and removing
-            # it then would start that kernel with no process limit (a race seen with --jobs 2).
-            self._remove_empty(min_age=self.EMPTY_GROUP_GRACE)
-            group = self.parent / f"kernel-{self._counter:05d}"
-            group.mkdir()
-            (group / "pids.max").write_text(str(max_tasks))
-            self._created[group.name] = time.monotonic()
-            return group
-
-    def _remove_empty(self, min_age=None):
-        now = time.monotonic()
-        for group in self.parent.glob("kernel-*"):
-            if min_age is not None and now - self._created.get(group.name, 0.0) < min_age:
-                continue
-            try:
-                group.rmdir()  # fails while it still has processes
-                self._created.pop(group.name, None)
-            except OSError:
-                pass
-
-    def cleanup(self, wait=5.0):
-        """Kill whatever is left in the kernels' cgroups (nothing should be) and remove them."""
-        deadline = time.monotonic() + wait
-        with self._lock:
-            while True:
-                self._remove_empty()
-                left = list(self.parent.glob("kernel-*"))
-                if not left or time.monotonic() > deadline:
-                    break
-                for group in left:
-                    try:
-                        pids = (group / "cgroup.procs").read_text().split()
-                    except OSError:
-                        continue
-                    for pid in pids:
-                        try:
-                            os.kill(int(pid), signal.SIGKILL)
-                        except (OSError, ValueError):
-                            pass
-                time.sleep(0.05)
-            try:
-                self.parent.rmdir()
-            except OSError:
-                pass
 
 
 class SandboxUnavailable(RuntimeError):
@@ -341,6 +243,35 @@ class _GuardedLauncher:
         self.max_file_bytes = max_file_bytes
         self._keys = {}
         self._lock = threading.Lock()
+        self._trees = {}
+        self._pids = None
+        self._pids_checked = False
+
+    def task_limit(self):
+        """How the process count is limited: "cgroup" (pids.max) or "rlimit" (RLIMIT_NPROC only)."""
+        if not self._pids_checked:
+            self._pids_checked = True
+            self._pids = PidsCgroup.create()
+        return "cgroup" if self._pids is not None else "rlimit"
+
+    def _new_tree(self, kernel_cmd, token=None):
+        """The KernelTree of a kernel about to start: a cgroup of its own where possible."""
+        cgroup = None
+        if self.task_limit() == "cgroup":
+            try:
+                cgroup = self._pids.new_group(self.max_tasks)
+            except OSError:
+                cgroup = None
+        connection = str(_connection_file(kernel_cmd).resolve())
+        tree = KernelTree(connection, cgroup, token)
+        with self._lock:
+            self._trees[connection] = tree
+        return tree
+
+    def kernel_tree(self, connection_file):
+        """The KernelTree of the kernel using `connection_file`, handed over once (executor.start_kernel)."""
+        with self._lock:
+            return self._trees.pop(str(Path(connection_file).resolve()), None)
 
     def probe_environment(self):
         """The environment variables the kernel's interpreter gets (they decide nothing under -I but are the same)."""
@@ -359,10 +290,12 @@ class _GuardedLauncher:
         with self._lock:
             return self._keys.get(str(Path(connection_file).resolve()))
 
-    def _boot_command(self, python, kernel_cmd, limits, folder):
-        """`python -I -c BOOT CONFIG`: the process that becomes the kernel."""
+    def _boot_command(self, python, kernel_cmd, limits, folder, tree=None, subreaper=False):
+        """`python -I -c BOOT CONFIG`: the process that becomes the kernel (a subreaper carrying `tree`'s
+        token when asked: how its processes are found without a cgroup)."""
         config = {"rlimits": _rlimits(limits, self.max_tasks, self.max_file_bytes),
-                  "kernel_args": _kernel_args(kernel_cmd), "guard": None}
+                  "kernel_args": _kernel_args(kernel_cmd), "guard": None,
+                  "token": tree.token if tree is not None else None, "subreaper": subreaper}
         if self.guard:
             from autograder import integrity
 
@@ -402,15 +335,6 @@ class BubblewrapLauncher(_GuardedLauncher):
         self.user_namespace = user_namespace
         self.tmp_bytes = tmp_bytes
         self._libraries = {}
-        self._pids = None
-        self._pids_checked = False
-
-    def task_limit(self):
-        """How the process count is limited: "cgroup" (pids.max) or "rlimit" (RLIMIT_NPROC only)."""
-        if not self._pids_checked:
-            self._pids_checked = True
-            self._pids = PidsCgroup.create()
-        return "cgroup" if self._pids is not None else "rlimit"
 
     def sandboxed(self):
         return True
@@ -441,7 +365,7 @@ class BubblewrapLauncher(_GuardedLauncher):
             if library is not None and library.is_dir():
                 return library / "autograder"
             for stale in Path(tempfile.gettempdir()).glob("autograder-reference-*-*"):
-                if not _pid_alive(stale.name.split("-")[2]):
+                if not pid_alive(stale.name.split("-")[2]):
                     shutil.rmtree(stale, ignore_errors=True)
             library = Path(tempfile.mkdtemp(prefix=f"autograder-reference-{os.getpid()}-"))
             target = library / "autograder"
@@ -522,8 +446,7 @@ class BubblewrapLauncher(_GuardedLauncher):
         prefix = list(_IGNORE_SIGINT)
         if cgroup is not None:
             # Fail closed: a kernel that cannot join its pids cgroup does not start at all.
-            prefix = ["/bin/sh", "-c", 'echo $$ > "$0/cgroup.procs" || { echo "sandbox: cannot join the pids cgroup '
-                      '$0" >&2; exit 97; }; trap "" INT; exec "$@"', str(cgroup)]
+            prefix = join_cgroup_prefix(cgroup)
         args = [*prefix, self.bwrap, "--die-with-parent", "--unshare-pid", "--unshare-net", "--unshare-ipc",
                 "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox"]
         if self.user_namespace:
@@ -539,14 +462,9 @@ class BubblewrapLauncher(_GuardedLauncher):
     def wrap(self, kernel_cmd, workdir, limits):
         folder = _connection_file(kernel_cmd).resolve().parent
         workdir = Path(workdir).resolve()
-        cgroup = None
-        if self.task_limit() == "cgroup":
-            try:
-                cgroup = self._pids.new_group(self.max_tasks)
-            except OSError:
-                cgroup = None
+        tree = self._new_tree(kernel_cmd, token="")  # the pid namespace holds every process; no token needed
         view = self.view(kernel_cmd[0])
-        return [*self.sandbox_args(folder, workdir, cgroup, view), "--",
+        return [*self.sandbox_args(folder, workdir, tree.cgroup, view), "--",
                 *self._boot_command(kernel_cmd[0], kernel_cmd, limits, folder)]
 
     def check(self, course_root=None, timeout=120):
@@ -618,21 +536,31 @@ class BubblewrapLauncher(_GuardedLauncher):
 
 class FallbackLauncher(_GuardedLauncher):
     """No sandbox, on purpose (`--sandbox off`): resource limits, a private temporary folder, the guard,
-    and a loud warning in every record."""
+    every process of the kernel killed with it (autograder.processes), and a loud warning in every record.
+
+    cgroups: True (default) puts each kernel in a cgroup of its own where this process may create them;
+    False (or where it may not) makes the kernel a subreaper carrying a token instead.
+    """
 
     name = "fallback"
 
-    def __init__(self, reason, guard=True, max_tasks=DEFAULT_MAX_TASKS, max_file_bytes=DEFAULT_MAX_FILE_BYTES):
+    def __init__(self, reason, guard=True, max_tasks=DEFAULT_MAX_TASKS, max_file_bytes=DEFAULT_MAX_FILE_BYTES,
+                 cgroups=True):
         super().__init__(guard, max_tasks, max_file_bytes)
         self.reason = reason
+        if not cgroups:
+            self._pids_checked = True  # never create one: the subreaper and token are used instead
 
     def sandboxed(self):
         return False
 
     def describe(self, limits):
         memory = f"{limits.memory_bytes / 2**30:.1f} GiB" if limits.memory_bytes else "unlimited"
+        tree = ("a pids cgroup per kernel" if self.task_limit() == "cgroup"
+                else "the kernel as subreaper, its processes marked")
         return (f"NOT SANDBOXED ({self.reason}): local process with resource limits "
-                f"and a private temporary folder, memory {memory}, cpu {limits.cpu_seconds()} s")
+                f"and a private temporary folder, memory {memory}, cpu {limits.cpu_seconds()} s; "
+                f"every process it starts is killed with it ({tree})")
 
     def environment(self, workdir, limits):
         private_tmp = Path(workdir).resolve() / ".tmp"  # inside the private working copy, removed with it
@@ -646,7 +574,10 @@ class FallbackLauncher(_GuardedLauncher):
 
     def wrap(self, kernel_cmd, workdir, limits):
         folder = _connection_file(kernel_cmd).resolve().parent
-        return self._boot_command(kernel_cmd[0], kernel_cmd, limits, folder)
+        tree = self._new_tree(kernel_cmd)
+        if tree.cgroup is not None:
+            return [*join_cgroup_prefix(tree.cgroup), *self._boot_command(kernel_cmd[0], kernel_cmd, limits, folder)]
+        return self._boot_command(kernel_cmd[0], kernel_cmd, limits, folder, tree, subreaper=True)
 
     def incidents(self):
         return [Incident("not_sandboxed", f"not sandboxed: {self.reason}; this submission ran "
