@@ -56,13 +56,14 @@ TIOCSTI attack --new-session exists for), and a second session would take
 the kernel out of the process group that jupyter_client sends SIGINT to,
 turning every interrupted cell into a dead kernel.
 
-The self-test (`self_test`, once per process, interpreter and course) runs
+The self-test (`self_test`, once per process and kernel interpreter) runs
 the kernel's interpreter in the sandbox with the same probe: it must import
 there every module it imports outside, from the same place (each one that is
 missing or elsewhere is named, with where the kernel finds it outside), run
-as uid 65534, reach no network, and see neither the grader's code nor the
-course's files; a bind that would show the course or the temporary folder is
-refused before anything runs, naming the sys.path entry that holds it.
+as uid 65534, reach no network, and see neither the grader's code nor a
+file outside its binds. A bind that would show the course being graded or
+the temporary folder is refused before anything runs, naming the sys.path
+entry that holds it (checked for every course from the binds themselves).
 
 Fail closed: where bubblewrap is missing or fails its self-test,
 `choose_launcher("auto")` raises SandboxUnavailable (the reason, what to do,
@@ -427,6 +428,12 @@ class BubblewrapLauncher(_GuardedLauncher):
             args += ["--bind", str(workdir), str(workdir)]
         return args
 
+    def check_course(self, course_root):
+        """SandboxUnavailable if the binds would show the course being graded (no bwrap needed)."""
+        reason = self.exposure(self.view(), [Path(course_root)])
+        if reason:
+            raise SandboxUnavailable(reason)
+
     def exposure(self, view, protected):
         """The first protected folder (the course, the grader's temporary folder) a bind would show, and why."""
         for source, destination in self.binds(view):
@@ -469,7 +476,8 @@ class BubblewrapLauncher(_GuardedLauncher):
 
     def check(self, course_root=None, timeout=120):
         """Run the kernel's interpreter in the sandbox; raise SandboxUnavailable (what, where, what to do) if
-        it cannot import there what it imports outside, sees what it must not see, or is not isolated."""
+        it cannot import there what it imports outside, sees what it must not see, or is not isolated, or
+        if a bind would show `course_root` (checked from the binds alone: `check_course`)."""
         if not (os.path.isfile(self.bwrap) and os.access(self.bwrap, os.X_OK)):
             raise SandboxUnavailable(f"bubblewrap is not installed ({self.bwrap} not found; "
                                      "on Debian: apt-get install bubblewrap)")
@@ -491,8 +499,7 @@ class BubblewrapLauncher(_GuardedLauncher):
             workdir = folder / "work"
             workdir.mkdir()
             (outside / "marker").write_text("must not be visible in the sandbox\n")
-            hidden = [str(Path(__file__).resolve()), str(outside / "marker"),
-                      *self._course_files(course_root, view)]
+            hidden = [str(Path(__file__).resolve()), str(outside / "marker")]
             request = kernel_env.probe_request(hidden, network=True, imports=SELF_TEST_IMPORTS)
             command = [*self.sandbox_args(folder, workdir, view=view), "--", os.path.abspath(python), "-I", "-c",
                        kernel_env.PROBE, json.dumps(request)]
@@ -506,8 +513,13 @@ class BubblewrapLauncher(_GuardedLauncher):
             if inside.get("network"):
                 raise SandboxUnavailable("bubblewrap self-test could reach the network")
             if inside["visible"]:
-                raise SandboxUnavailable(f"bubblewrap self-test could see files it must not see: "
-                                         f"{', '.join(inside['visible'][:5])}")
+                shown = []
+                for path in inside["visible"][:5]:
+                    through = [str(destination) for source, destination in self.binds(view)
+                               if Path(os.path.realpath(path)).is_relative_to(source)]
+                    shown.append(path + (f" (through the bind of {through[-1]}, a sys.path entry or part of the "
+                                         "kernel's environment)" if through else ""))
+                raise SandboxUnavailable("bubblewrap self-test could see files it must not see: " + ", ".join(shown))
             found = kernel_env.differences(view, inside)
             if found:
                 raise SandboxUnavailable(
@@ -520,19 +532,6 @@ class BubblewrapLauncher(_GuardedLauncher):
         finally:
             shutil.rmtree(folder, ignore_errors=True)
             shutil.rmtree(outside, ignore_errors=True)
-
-    def _course_files(self, course_root, view, most=200):
-        """The course's files and folders that must stay invisible: all but the ones holding the environment."""
-        if not course_root or not Path(course_root).is_dir():
-            return []
-        shown = [Path(os.path.realpath(destination)) for _, destination in self.binds(view)]
-        hidden = []
-        for child in sorted(Path(course_root).iterdir())[:most]:
-            real = Path(os.path.realpath(child))
-            if not any(real == path or path.is_relative_to(real) or real.is_relative_to(path) for path in shown):
-                hidden.append(str(child))
-        return hidden
-
 
 class FallbackLauncher(_GuardedLauncher):
     """No sandbox, on purpose (`--sandbox off`): resource limits, a private temporary folder, the guard,
@@ -589,13 +588,21 @@ _checked_lock = threading.Lock()
 
 
 def self_test(launcher, course_root=None):
-    """None if `launcher` (a BubblewrapLauncher) works here, else the reason it does not (cached)."""
-    key = (launcher.bwrap, launcher.user_namespace, kernel_env.kernel_python(),
-           str(Path(course_root).resolve()) if course_root else None)
+    """None if `launcher` (a BubblewrapLauncher) works here, else the reason it does not.
+
+    The run in the sandbox is made once per process, bwrap, user namespace and kernel interpreter;
+    `course_root` (whose files no bind may show) is checked from the binds on every call.
+    """
+    key = (launcher.bwrap, launcher.user_namespace, kernel_env.kernel_python())
+    if course_root is not None and os.path.isfile(launcher.bwrap):
+        try:
+            launcher.check_course(course_root)
+        except SandboxUnavailable as error:
+            return error.reason
     with _checked_lock:
         if key not in _checked:
             try:
-                launcher.check(course_root)
+                launcher.check()
                 _checked[key] = None
             except SandboxUnavailable as error:
                 _checked[key] = error.reason

@@ -90,14 +90,19 @@ def course(template, folder):
     return result
 
 
-def environment(folder, project, tools, editable=True, copies=False):
-    """A venv at `folder` with the course installed from `project` (editable or not); its python."""
+def environment(folder, project, tools, editable=True, copies=False, extra_paths=()):
+    """A venv at `folder` with the course installed from `project` (editable or not; None: not installed)
+    and `extra_paths` added to its sys.path by a .pth file; its python."""
     folder = Path(folder)
     _run([sys.executable, "-m", "venv", "--without-pip", *(["--copies"] if copies else []), str(folder)])
     python = folder / "bin" / "python"
     site = Path(_run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"])
                 .stdout.strip())
     (site / "zz_test_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    if extra_paths:
+        (site / "extra_paths.pth").write_text("".join(f"{path}\n" for path in extra_paths))
+    if project is None:
+        return python
     env = dict(os.environ, PYTHONPATH=str(tools), PIP_DISABLE_PIP_VERSION_CHECK="1")
     _run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
           *(["--editable"] if editable else []), str(project)], env=env, cwd=str(folder.parent))
