@@ -140,11 +140,15 @@ def changes(gradebook, record):
             else:
                 for name, wrote in grades[grade_id].items():
                     now = held[grade_id].get(name)
-                    if now != wrote:
-                        differences.append(f"{notebook}/{grade_id}: {name.replace('_', ' ')} is {_shown(now)}, "
-                                           f"the grader wrote {_shown(wrote)}" if name in ("auto_score", "max_score")
-                                           else f"{notebook}/{grade_id}: {name.replace('_', ' ')} is {_shown(now)}, "
-                                           f"it was {_shown(wrote)} when the grader wrote the score")
+                    if now == wrote:
+                        continue
+                    field = f"{notebook}/{grade_id}: {name.replace('_', ' ')} is {_shown(now)}"
+                    if name in ("auto_score", "max_score"):
+                        differences.append(f"{field}, the grader wrote {_shown(wrote)}")
+                    else:  # grading again keeps a manual score: say so, or regrading would accept the change
+                        differences.append(f"{field}, it was {_shown(wrote)} when the grader wrote the score "
+                                           "(unless you set it yourself, remove it in the formgrader before "
+                                           "grading again, which keeps manual scores)")
     return differences
 
 

@@ -168,6 +168,7 @@ def test_a_gradebook_changed_behind_the_graders_back_is_reported_and_not_exporte
     rows = {row["student_id"]: row for row in csv.DictReader((tmp_path / "manual.csv").open())}
     assert count == 2 and set(withheld) == {("solution", A), ("wrong", A)}
     assert rows["solution"][A] == "" and "manual score is 7, it was empty" in rows["solution"]["reason"]
+    assert "remove it in the formgrader" in rows["solution"]["reason"]
 
     # Grading again writes the grader's scores (manual scores stay the instructor's: 7 + 2 + 1 is accepted now).
     restored = _grade(course, "--force", "--student", "wrong", "--student", "solution")
