@@ -21,6 +21,12 @@ Entry points:
     await execute_in_slot(slot, notebook, limits) -> ExecutionResult                 # on a started kernel
     KernelPool(size, limits, launcher, scratch)                                      # kernels started ahead of need
 
+A launcher that tracks its kernels' processes (autograder.sandbox's, through
+autograder.processes) hands each kernel's `KernelTree` to its slot: after the
+last cell, processes the submission left running become a `leftover_process`
+incident, and `stop_kernel` kills every one of them with the kernel, whatever
+session or parent they have by then. `LocalLauncher` tracks nothing.
+
 Cell by cell: each code cell runs with nbgrader's `Execute` client (nbclient)
 and a timeout of min(per-cell limit, time left for the submission). A cell
 that times out is interrupted and the next cell runs; a kernel that dies

@@ -220,7 +220,7 @@ def _sandbox_env(prefix):
 
 def _unavailable_view(python, error):
     return SandboxUnavailable(f"the kernel's interpreter {python} could not report what it imports ({error}); "
-                              "check that it runs (`{python} -c 'import ipykernel'`)".replace("{python}", python))
+                              f"check that it runs: `{python} -c 'import ipykernel'`")
 
 
 def _rlimits(limits, max_tasks, max_file_bytes):
