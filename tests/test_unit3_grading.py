@@ -267,6 +267,16 @@ MISTAKES = {
             BACKWARD_COST: ["sigmoid'(Z) was dropped"],
         },
     ),
+    "backward_output_derivative_in_the_hidden_layer": (
+        "backward_two_layer",
+        {'    dZ1 = dA1 * derivative("relu")(Z1)\n': "    dZ1 = dA1 * derivative(output)(Z1)\n"},
+        BACKWARD_CELLS,
+        {
+            BACKWARD_DW: ["the hidden layer used sigmoid'(Z1), the output layer's derivative"],
+            BACKWARD_LOSS: ["the hidden layer used sigmoid'(Z1)"],
+            BACKWARD_MSE: ["the factor relu'(Z1) was dropped"],
+        },
+    ),
     "backward_by_autodiff": (                               # hidden
         "backward_two_layer",
         BACKWARD_BY_AUTODIFF,

@@ -224,7 +224,7 @@ def one_over_m_suspects(expected, m, convention):
 
 
 def hidden_layer_suspects(dA1, caches, m, convention):
-    """({mistake: {"dW1", "db1"}}, {mistake: {"dZ1"}}) for the typical mistakes in dZ1 = dA1 * relu'(Z1).
+    """{mistake: {"dW1", "db1", "dZ1"}} for the typical mistakes in dZ1 = dA1 * relu'(Z1).
 
     dA1: the right dJ/dA1 (the cost convention's, (n_1, m)); caches: the problem's caches (X and Z1 are read);
     dZ1 is given in `convention` (m times larger for "loss"); dW1 and db1 are the same in both.
@@ -232,8 +232,8 @@ def hidden_layer_suspects(dA1, caches, m, convention):
     X, Z1 = caches[0][0][0], caches[0][1]
     wrong = {RELU_DROPPED: dA1, RELU_NOT_DERIVATIVE: dA1 * relu(Z1), SIGMOID_IN_HIDDEN: dA1 * sigmoid_derivative(Z1)}
     scale = float(m) if convention == "loss" else 1.0
-    parameters = {text: {"dW1": dZ1 @ X.T, "db1": dZ1.sum(axis=1, keepdims=True)} for text, dZ1 in wrong.items()}
-    return parameters, {text: {"dZ1": dZ1 * scale} for text, dZ1 in wrong.items()}
+    return {text: {"dW1": dZ1 @ X.T, "db1": dZ1.sum(axis=1, keepdims=True), "dZ1": dZ1 * scale}
+            for text, dZ1 in wrong.items()}
 
 
 def declared_convention(convention):
@@ -563,7 +563,7 @@ def check_parameter_gradients(grads, expected, m, convention, caches, suspects=N
     expected: every gradient of J (the cost convention's dA1 is read, to name mistakes in the relu step);
     caches: the problem's caches; suspects: more {mistake: {key: value}}.
     """
-    hidden_layer = hidden_layer_suspects(expected["dA1"], caches, m, convention)[0]
+    hidden_layer = hidden_layer_suspects(expected["dA1"], caches, m, convention)
     check_gradients(grads, {key: expected[key] for key in PARAMETER_KEYS}, m=m,
                     suspects={**one_over_m_suspects(expected, m, convention), **hidden_layer, **(suspects or {})},
                     rtol=NUMERICAL_RTOL, atol=NUMERICAL_ATOL,
@@ -585,7 +585,7 @@ def check_intermediates(grads, expected, m, convention, caches, output, where=No
     scale = float(m) if convention == "loss" else 1.0
     dZ2_suspects = activation_suspects(expected["dA2"] * scale, caches[1][1], output)
     suspects = {text: {"dZ2": value} for text, value in dZ2_suspects.items()}
-    suspects.update(hidden_layer_suspects(expected["dA1"], caches, m, convention)[1])
+    suspects.update(hidden_layer_suspects(expected["dA1"], caches, m, convention))
     check_gradients(grads, {key: expected[key] for key in INTERMEDIATE_KEYS}, m=m, convention=convention,
                     expected_convention="cost", suspects=suspects,
                     rtol=NUMERICAL_RTOL, atol=NUMERICAL_ATOL, where=where or declared_convention(convention))
@@ -607,9 +607,9 @@ def check_squared_error(grads, expected, AL, Y, caches, output, convention, susp
     check_gradients(grads, {"dZ2": expected["dZ2"]}, m=m, convention=convention, expected_convention="cost",
                     suspects={"dZ2": dZ2_suspects}, rtol=NUMERICAL_RTOL, atol=NUMERICAL_ATOL,
                     where=f"the dZ2 line (output={output!r}, loss='mse'); " + declared_convention(convention))
-    parameters, dZ1 = hidden_layer_suspects(expected["dA1"], caches, m, convention)
+    hidden_layer = hidden_layer_suspects(expected["dA1"], caches, m, convention)
     check_gradients(grads, expected, m=m, convention=convention, expected_convention="cost",
-                    suspects={**one_over_m_suspects(expected, m, convention), **parameters, **dZ1, **(suspects or {})},
+                    suspects={**one_over_m_suspects(expected, m, convention), **hidden_layer, **(suspects or {})},
                     rtol=NUMERICAL_RTOL, atol=NUMERICAL_ATOL,
                     where=f"(output={output!r}, loss='mse') " + declared_convention(convention))
 
