@@ -401,6 +401,9 @@ def backward_two_layer(AL, Y, caches, loss="cross_entropy", output="sigmoid", co
     ({"average_of_example_gradients": {'caches_i, loss=loss, output=output, convention="loss")': "caches_i)"}},
      "test_average_of_example_gradients", ("average_of_example_gradients",),
      "called backward_two_layer with loss='cross_entropy', but it was asked for loss='mse'"),
+    ({"dcost_dlosses": "def dcost_dlosses(L):\n    from utils.gradcheck import numerical_gradient\n"
+                       "    return numerical_gradient(cost_from_losses, L.copy())\n"},
+     "test_dcost_dlosses", ("dcost_dlosses",), "dcost_dlosses called utils.gradcheck.numerical_gradient"),
     ({"dcost_dlosses": {"    m = L.shape[1]\n": "    m = 7\n"}}, "test_dcost_dlosses", ("dcost_dlosses",),
      "typed in as 7, the visible tests' m"),
     ({"backward_two_layer": {"    m = AL.shape[1]\n": "    m = 7\n"}}, "test_backward_two_layer_squared_error",
