@@ -2,15 +2,18 @@
 
     python -m autograder release [ASSIGNMENT] [--check]
     python -m autograder collect ASSIGNMENT PATH
-    python -m autograder grade ASSIGNMENT [--jobs N] [--force]
+    python -m autograder grade ASSIGNMENT [--jobs N] [--force] [--cluster local:W|tcp://HOST:PORT]
     python -m autograder feedback ASSIGNMENT
     python -m autograder export --to FILE.csv
     python -m autograder report ASSIGNMENT
     python -m autograder bundle [--to DIR]           (autograder.bundle)
 
 Every command takes --course DIR (default: the nearest folder with
-nbgrader_config.py, from the current one upwards) and --quiet (no progress
-bars). Each command's module is imported only when that command runs, so
+nbgrader_config.py, from the current one upwards), --db-url URL (the
+gradebook, instead of nbgrader_config.py's CourseDirectory.db_url) and
+--quiet (no progress bars). `grade` exits with 3 when another grader holds
+the assignment's gradebook lock, 2 for a problem to fix (the message says
+which). Each command's module is imported only when that command runs, so
 --help answers at once.
 """
 
@@ -26,7 +29,7 @@ DELEGATED = {"bundle": ("autograder.bundle", "build the student course (release/
 def _course(args):
     from autograder.course import Course, find_course_root
 
-    return Course(args.course if args.course else find_course_root())
+    return Course(args.course if args.course else find_course_root(), db_url=args.db_url)
 
 
 def _release(args):
@@ -61,6 +64,7 @@ def _collect(args):
 
 def _grade(args):
     from autograder import grading
+    from autograder.clusters import parse_cluster
     from autograder.executor import ExecutionLimits
 
     course = _course(args)
@@ -69,19 +73,23 @@ def _grade(args):
         wall_clock=args.max_time,
         memory_bytes=int(args.max_memory * 2**30) if args.max_memory else None,
     )
-    from autograder.sandbox import SandboxUnavailable, choose_launcher
+    cluster = parse_cluster(args.cluster)
+    launcher, warning = None, None
+    if cluster.embedded:  # with a cluster, each worker chooses (and checks) its own sandbox
+        from autograder.sandbox import SandboxUnavailable, choose_launcher
 
-    try:
-        launcher, warning = choose_launcher(args.sandbox, course_root=course.root)
-    except SandboxUnavailable as error:
-        # Fail closed: no submission has run, nothing was written.
-        print(f"autograder grade: refusing to grade: {error}", file=sys.stderr)
-        return 2
-    if warning:
-        print(f"\n{'!' * 78}\n{warning}\n{'!' * 78}\n", file=sys.stderr, flush=True)
+        try:
+            launcher, warning = choose_launcher(args.sandbox, course_root=course.root)
+        except SandboxUnavailable as error:
+            # Fail closed: no submission has run, nothing was written.
+            print(f"autograder grade: refusing to grade: {error}", file=sys.stderr)
+            return 2
+        if warning:
+            print(f"\n{'!' * 78}\n{warning}\n{'!' * 78}\n", file=sys.stderr, flush=True)
     records = grading.grade_submissions(course, args.assignment, jobs=args.jobs, force=args.force,
                                         students=args.student or None, limits=limits, launcher=launcher,
-                                        run_all_cells=args.run_all_cells)
+                                        run_all_cells=args.run_all_cells, cluster=cluster,
+                                        sandbox=args.sandbox, backup=not args.no_backup)
     print(grading_summary(records))
     if warning:
         print(warning, file=sys.stderr)
@@ -163,6 +171,9 @@ def build_parser():
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--course", metavar="DIR", help="the course root (default: the nearest folder with "
                         "nbgrader_config.py, from here upwards)")
+    common.add_argument("--db-url", metavar="URL", help="the gradebook database, e.g. "
+                        "postgresql://grader@db/backprop (default: CourseDirectory.db_url of nbgrader_config.py, "
+                        "else gradebook.db in the course root)")
     common.add_argument("--quiet", action="store_true", help="no progress bars")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
@@ -193,7 +204,14 @@ def build_parser():
         "the executed notebooks to autograded/, and a state record per student to .autograder/state/. "
         "Students already graded are skipped unless --force.")
     grade.add_argument("assignment")
-    grade.add_argument("--jobs", type=int, metavar="N", help="submissions at once (default: number of cores)")
+    grade.add_argument("--jobs", type=int, metavar="N", help="submissions at once (default: number of cores); "
+                       "with --cluster: sandboxed kernels per worker (default: cores/W for local:W, else each "
+                       "worker's threads)")
+    grade.add_argument("--cluster", metavar="WHERE", help="run the kernels on Dask workers: local:W starts W "
+                       "worker processes here, tcp://HOST:PORT uses a running `dask scheduler` (default: "
+                       "DASK_SCHEDULER_ADDRESS if set, else this process; `embedded` forces this process)")
+    grade.add_argument("--no-backup", action="store_true", help="write without backing the gradebook up first "
+                       "(needed where no backup can be made, e.g. PostgreSQL without pg_dump)")
     grade.add_argument("--force", action="store_true", help="grade again students already graded")
     grade.add_argument("--student", action="append", metavar="ID", help="grade only this student (repeatable)")
     grade.add_argument("--cell-timeout", type=float, metavar="S",
@@ -254,10 +272,14 @@ def main(argv=None):
     if args.quiet:
         progress.set_enabled(False)
     from autograder.course import CourseError
+    from autograder.database import GradebookBusy
     from autograder.release import ReleaseError
 
     try:
         return args.run(args)
+    except GradebookBusy as error:
+        print(f"autograder {args.command}: {error}", file=sys.stderr)
+        return 3
     except (CourseError, ReleaseError) as error:
         print(f"autograder {args.command}: {error}", file=sys.stderr)
         return 2

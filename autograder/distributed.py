@@ -37,7 +37,15 @@ How a batch runs on a cluster (autograder.grading drives it):
   whose task was on a worker that died more than the scheduler's
   `distributed.scheduler.allowed-failures` times (default 3) comes back as
   `KilledWorker` and ends as a FAILED record with a `worker_died` incident;
-  the batch goes on, and the next `grade` retries it.
+  the batch goes on, and the next `grade` retries it. Dask counts a death
+  against every task the worker held, so a bystander can come back as
+  KilledWorker too: every such suspect is run once more at the end of the
+  batch, alone on the cluster, and only one that still takes its worker down
+  is recorded as failed. Workers declare their kernel slots as the worker
+  resource `grading-kernels` (local clusters do; start your own with
+  `--resources grading-kernels=J`), and every task asks for one, so a worker
+  runs no more submissions at once than it has kernels for. Inside the
+  sandbox a submission cannot reach its worker at all.
 """
 
 import asyncio
@@ -51,6 +59,10 @@ from autograder.clusters import ClusterError
 
 #: Seconds to wait for each worker to report how it starts kernels.
 WORKER_READY_TIMEOUT = 300
+
+#: The Dask worker resource that counts kernel slots: `dask worker --resources grading-kernels=J`.
+#: Tasks ask for one, so the scheduler never hands a worker more submissions than it runs at once.
+KERNELS = "grading-kernels"
 
 
 # ---------------------------------------------------------------- on each worker
@@ -178,6 +190,7 @@ class Cluster:
         self.log = log or (lambda message: None)
         self.cluster = self.client = None
         self.statuses = []
+        self.resources = None
 
     def __enter__(self):
         import logging
@@ -186,9 +199,14 @@ class Cluster:
 
         try:
             if self.spec.kind == "local":
-                self.cluster = LocalCluster(n_workers=self.spec.workers, threads_per_worker=self.jobs,
-                                            processes=True, host="127.0.0.1", dashboard_address=None,
-                                            silence_logs=logging.ERROR)
+                import dask
+
+                # Tasks last seconds: a worker gets no more than it can run (no prefetched task waits
+                # behind a kernel, and a submission that kills its worker takes no bystander along).
+                with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
+                    self.cluster = LocalCluster(n_workers=self.spec.workers, threads_per_worker=self.jobs,
+                                                processes=True, host="127.0.0.1", dashboard_address=None,
+                                                silence_logs=logging.ERROR, resources={KERNELS: self.jobs})
                 self.client = Client(self.cluster)
             else:
                 self.client = Client(self.spec.address, timeout=60)
@@ -213,6 +231,9 @@ class Cluster:
         self.client.register_plugin(plugin, name=self.plugin_name)
         if workers:
             self.statuses = list(self.client.run(worker_status, self.plugin_name).values())
+        # Workers that declare their kernel slots get exactly that many tasks at a time.
+        if workers and all(KERNELS in (worker.get("resources") or {}) for worker in workers.values()):
+            self.resources = {KERNELS: 1}
         broken = [status for status in self.statuses if status.get("error")]
         if broken:
             raise ClusterError("these workers cannot grade (nothing was written):\n" + "\n".join(
@@ -229,14 +250,17 @@ class Cluster:
         """Submit (student, notebooks) from `items` a window at a time; yield (student, outcome) as they end.
 
         outcome: a runner.SubmissionRun, WorkerLost, or the exception the task raised.
+
+        A task whose workers kept dying (Dask's KilledWorker) may only have shared a worker with
+        the submission that killed it: Dask counts a death against every task the worker held.
+        Such suspects are run again at the end, one at a time with nothing beside them, and only
+        one that still takes its worker down comes back as WorkerLost.
         """
         from distributed import as_completed
-        from distributed.client import FutureCancelledError
-        from distributed.scheduler import KilledWorker
 
         items = iter(items)
         futures = as_completed()
-        students = {}
+        students, suspects = {}, []
         last_window_check, window = 0.0, 2 * self.threads()
 
         def submit_next():
@@ -244,9 +268,8 @@ class Cluster:
                 student, notebooks = next(items)
             except StopIteration:
                 return False
-            future = self.client.submit(grade_task, self.plugin_name, notebooks, pure=False,
-                                        key=f"grade-{student}-{uuid.uuid4().hex[:8]}")
-            students[future.key] = student
+            future = self._submit(student, notebooks)
+            students[future.key] = (student, notebooks)
             futures.add(future)
             return True
 
@@ -254,21 +277,41 @@ class Cluster:
             if not submit_next():
                 break
         for future in futures:
-            student = students.pop(future.key)
-            try:
-                outcome = future.result()
-            except KilledWorker as error:
-                outcome = WorkerLost(str(error))
-            except (FutureCancelledError, asyncio.CancelledError) as error:
-                outcome = RuntimeError(f"the task was cancelled ({error or 'scheduler lost'})")
-            except Exception as error:  # noqa: BLE001 - one submission's problem; the batch goes on
-                outcome = error
-            future.release()
-            yield student, outcome
+            student, notebooks = students.pop(future.key)
+            outcome = self._outcome(future)
+            if isinstance(outcome, WorkerLost):
+                suspects.append((student, notebooks))
+            else:
+                yield student, outcome
+            del notebooks
             if time.monotonic() - last_window_check > 5:  # workers come and go (adaptive clusters)
                 last_window_check, window = time.monotonic(), 2 * self.threads()
             while len(students) < window and submit_next():
                 pass
+        for student, notebooks in suspects:
+            self.log(f"{student}: its workers died while grading it; running it again on its own")
+            yield student, self._outcome(self._submit(student, notebooks))
+
+    def _submit(self, student, notebooks):
+        return self.client.submit(grade_task, self.plugin_name, notebooks, pure=False,
+                                  key=f"grade-{student}-{uuid.uuid4().hex[:8]}", resources=self.resources)
+
+    @staticmethod
+    def _outcome(future):
+        """The task's SubmissionRun, or what went wrong as an exception (the future is released)."""
+        from distributed.client import FutureCancelledError
+        from distributed.scheduler import KilledWorker
+
+        try:
+            return future.result()
+        except KilledWorker as error:
+            return WorkerLost(str(error))
+        except (FutureCancelledError, asyncio.CancelledError) as error:
+            return RuntimeError(f"the task was cancelled ({error or 'scheduler lost'})")
+        except Exception as error:  # noqa: BLE001 - one submission's problem; the batch goes on
+            return error
+        finally:
+            future.release()
 
     def close(self):
         if self.client is not None:

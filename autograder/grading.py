@@ -18,17 +18,26 @@ Programmatic API (also what `python -m autograder grade` runs):
 
     grade_notebooks(source_folder, {"alice": notebook, ...}) # a throwaway course around in-memory notebooks
 
+    grade_submissions(course, assignment, cluster="local:4")           # on Dask workers (autograder.distributed)
+    grade_submissions(Course(root, db_url="postgresql://..."), ...)    # a shared PostgreSQL gradebook
+
 How a batch runs (one grader process; student code runs only in kernels):
 
-1. The gradebook learns the assignment from source/ if it has to (spec.sync_assignment)
-   and is backed up (gradebook.backup) before anything is written.
+1. The grader takes the assignment's lock on the gradebook (autograder.database: one
+   grader per assignment; a second one stops with GradebookBusy), creates nbgrader's
+   schema if the database is new, learns the assignment from source/ if it has to
+   (spec.sync_assignment), and backs the gradebook up before anything is written
+   (database.backup: sqlite copy or pg_dump; refused without backup=False where none
+   can be made).
 2. Students whose recorded state is final and whose submission and assignment are
    unchanged are skipped (unless force).
 3. Up to `jobs` submissions run at once (default: one per core). Each notebook of a
    submission is matched against the instructor's version (matching.reconcile),
    copied into a private working folder and run cell by cell in a kernel that the
-   KernelPool started ahead of need (executor.execute_in_slot, with the per-cell,
-   per-submission and memory limits of `limits`). Cells after the last graded or answer
+   KernelPool started ahead of need (runner.run_submission, with the per-cell,
+   per-submission and memory limits of `limits`). With a cluster, each submission is
+   one Dask task run on a worker's own kernel pool (autograder.distributed); the rest
+   of this list happens in this process either way. Cells after the last graded or answer
    cell (an ungraded demo at the end, say) cannot change a score and are not run
    unless run_all_cells is set (stock nbgrader runs them).
 4. The grader scores the executed notebook (scoring.score_notebook) and writes, in this
@@ -64,14 +73,17 @@ from pathlib import Path
 
 import nbformat
 
+from autograder import database
 from autograder import gradebook as gradebook_store
 from autograder import progress, state
+from autograder.clusters import ClusterSpec, parse_cluster
 from autograder.course import Course
-from autograder.executor import ExecutionLimits, KernelPool, execute_in_slot, result_after_abort
+from autograder.executor import ExecutionLimits, KernelPool
 from autograder.incidents import Incident
 from autograder.integrity import shadowing_incidents
 from autograder.matching import reconcile
 from autograder.notebooks import UnreadableNotebook, read_notebook
+from autograder.runner import SubmissionRun, read_data_files, run_submission
 from autograder.scoring import missing_notebook_scores, score_notebook
 from autograder.spec import ANSWER, TEST, load_spec, sync_assignment
 
@@ -135,15 +147,6 @@ def _prepare(course, spec, student):
     return prepared
 
 
-def _extra_files(course, assignment):
-    """Non-notebook files of source/<assignment>/ (data files), as nbgrader copies them for autograding."""
-    from nbgrader.utils import find_all_files
-
-    folder = course.source / assignment
-    ignore = list(course.coursedir().ignore) + ["*.ipynb"]
-    return [(Path(path), Path(path).relative_to(folder)) for path in find_all_files(str(folder), ignore)]
-
-
 def _test_values(notebook, notebook_spec):
     """Incidents for test cells that end in a value (nbgrader would read it as partial credit)."""
     tests = {cell.grade_id for cell in notebook_spec.cells if cell.kind == TEST}
@@ -177,11 +180,11 @@ def _now():
 class _Batch:
     """One `grade` run: the pool of kernels, the open gradebook, the progress bar."""
 
-    def __init__(self, course, spec, limits, launcher, jobs, gradebook, bar, run_all_cells=False):
+    def __init__(self, course, spec, limits, launcher, jobs, gradebook, bar, run_all_cells=False, lock=None):
         self.course, self.spec, self.limits, self.launcher = course, spec, limits, launcher
         self.run_all_cells = run_all_cells
-        self.jobs, self.gradebook, self.bar = jobs, gradebook, bar
-        self.extra_files = _extra_files(course, spec.name)
+        self.jobs, self.gradebook, self.bar, self.lock = jobs, gradebook, bar, lock
+        self.files = read_data_files(course, spec.name)
         self.counts = {}
         self.records = {}
 
@@ -204,17 +207,23 @@ class _Batch:
                 record, executed = await self._grade(student, pool)
             except Exception:  # noqa: BLE001 - a bug or a broken kernel: this student fails, the batch goes on
                 record, executed = self._failure(student, traceback.format_exc(limit=8)), {}
-            record.seconds = round(time.monotonic() - started, 3)
-            try:
-                self._store(record, executed)
-            except Exception:  # noqa: BLE001
-                record = self._failure(student, "could not store the result:\n" + traceback.format_exc(limit=8))
-                state.save(self.course, record)
-            self.records[student] = record
-            self.counts[record.status] = self.counts.get(record.status, 0) + 1
-            self.bar.set_postfix({key.replace("_", " "): value for key, value in sorted(self.counts.items())},
-                                 refresh=False)
-            self.bar.update(1)
+            self._finish(student, record, executed, started)
+
+    def _finish(self, student, record, executed, started):
+        """Store one student's result (notebooks, gradebook, record) and count it."""
+        record.seconds = round(time.monotonic() - started, 3)
+        try:
+            self._store(record, executed)
+        except database.CourseError:
+            raise  # the grading lock was lost: stop before writing more
+        except Exception:  # noqa: BLE001
+            record = self._failure(student, "could not store the result:\n" + traceback.format_exc(limit=8))
+            state.save(self.course, record)
+        self.records[student] = record
+        self.counts[record.status] = self.counts.get(record.status, 0) + 1
+        self.bar.set_postfix({key.replace("_", " "): value for key, value in sorted(self.counts.items())},
+                             refresh=False)
+        self.bar.update(1)
 
     def _failure(self, student, reason):
         folder = self.course.submission_folder(student, self.spec.name)
@@ -224,28 +233,47 @@ class _Batch:
 
     async def _grade(self, student, pool):
         prepared = _prepare(self.course, self.spec, student)
-        record = state.StudentRecord(student, self.spec.name, state.GRADED, fingerprint=prepared.fingerprint,
-                                     spec_fingerprint=self.spec.fingerprint, timestamp=prepared.timestamp,
-                                     graded_at=_now(), launcher=self.launcher.describe(self.limits))
-        record.incidents.extend(prepared.incidents)
         if not prepared.notebooks:
-            record.status = state.UNGRADABLE
-            record.reason = "; ".join(prepared.missing.values()) or "nothing to grade"
-            for name, notebook_spec in self.spec.notebooks.items():
-                record.cells.extend(missing_notebook_scores(notebook_spec, prepared.missing.get(name, record.reason)))
+            return self._ungradable(prepared), {}
+        run = await run_submission(pool, self._to_run(prepared), self.limits, self.files)
+        return self._record(prepared, run)
+
+    def _to_run(self, prepared):
+        """{notebook name: (notebook, last cell to run)}: what a kernel pool needs of a submission."""
+        return {name: (prepared.notebooks[name], None if self.run_all_cells
+                       else last_scoring_cell(prepared.notebooks[name], notebook_spec))
+                for name, notebook_spec in self.spec.notebooks.items() if name in prepared.notebooks}
+
+    def _new_record(self, prepared, launcher):
+        record = state.StudentRecord(prepared.student, self.spec.name, state.GRADED,
+                                     fingerprint=prepared.fingerprint, spec_fingerprint=self.spec.fingerprint,
+                                     timestamp=prepared.timestamp, graded_at=_now(), launcher=launcher)
+        record.incidents.extend(prepared.incidents)
+        return record
+
+    def _ungradable(self, prepared):
+        record = self._new_record(prepared, self.launcher.describe(self.limits) if self.launcher else "")
+        record.status = state.UNGRADABLE
+        record.reason = "; ".join(prepared.missing.values()) or "nothing to grade"
+        for name, notebook_spec in self.spec.notebooks.items():
+            record.cells.extend(missing_notebook_scores(notebook_spec, prepared.missing.get(name, record.reason)))
+        return record
+
+    def _record(self, prepared, run):
+        """Score a SubmissionRun (from this process's pool or a worker's); (record, executed notebooks)."""
+        if run.failure is not None:
+            name, message = run.failure
+            where = f" on {run.worker}" if run.worker else ""
+            record = self._failure(prepared.student, f"no kernel could be started{where}: {message}")
+            record.incidents.append(Incident("kernel_start", message, None, name))
             return record, {}
+        record = self._new_record(prepared, run.launcher)
         executed = {}
         for name, notebook_spec in self.spec.notebooks.items():
             if name not in prepared.notebooks:
                 record.cells.extend(missing_notebook_scores(notebook_spec, prepared.missing[name]))
                 continue
-            try:
-                slot = await pool.acquire()
-            except Exception as error:  # noqa: BLE001 - the grader's problem, not the student's
-                record = self._failure(student, f"no kernel could be started: {type(error).__name__}: {error}")
-                record.incidents.append(Incident("kernel_start", str(error), None, name))
-                return record, {}
-            result = await self._execute(slot, pool, prepared.notebooks[name], name, notebook_spec)
+            result = run.results[name]
             record.incidents.extend(result.incidents)
             record.incidents.extend(_test_values(result.notebook, notebook_spec))
             record.cells.extend(score_notebook(result, notebook_spec))
@@ -253,23 +281,6 @@ class _Batch:
         if record.incidents:
             record.status = state.GRADED_WITH_INCIDENTS
         return record, executed
-
-    async def _execute(self, slot, pool, notebook, name, notebook_spec):
-        started = time.monotonic()
-        last_cell = None if self.run_all_cells else last_scoring_cell(notebook, notebook_spec)
-        try:
-            for source, relative in self.extra_files:
-                target = slot.workdir / relative
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy(source, target)
-            nbformat.write(notebook, slot.workdir / f"{name}.ipynb")
-            guard = self.limits.wall_clock + self.limits.cell_timeout + 60 if self.limits.wall_clock else None
-            try:
-                return await asyncio.wait_for(execute_in_slot(slot, notebook, self.limits, name, last_cell), guard)
-            except asyncio.TimeoutError:
-                return result_after_abort(notebook, self.limits, self.launcher, time.monotonic() - started, name)
-        finally:
-            pool.release(slot)
 
     def _store(self, record, executed):
         """autograded notebooks, then the gradebook, then the state record (the commit marker)."""
@@ -282,9 +293,95 @@ class _Batch:
         submitted = self.course.submission_folder(record.student, self.spec.name)
         if (submitted / "timestamp.txt").is_file():
             state.atomic_write_bytes(folder / "timestamp.txt", (submitted / "timestamp.txt").read_bytes())
+        if self.lock is not None:
+            self.lock.check()
         # What was written is kept in the record, so a later change of the gradebook can be told apart.
         record.written = gradebook_store.write_record(self.gradebook, record, self.spec)
         state.save(self.course, record)
+
+
+class _ClusterBatch(_Batch):
+    """The same batch with each submission run as a Dask task (autograder.distributed).
+
+    Submissions are read and matched here, run on the workers' kernel pools,
+    and scored and stored here, one at a time, as their results arrive.
+    """
+
+    def __init__(self, *args, cluster, sandbox, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cluster_spec, self.sandbox = cluster, sandbox
+
+    def run_on_cluster(self, students):
+        from autograder.distributed import Cluster, WorkerLost
+
+        waiting = {}
+
+        def submissions():
+            for student in students:
+                started = time.monotonic()
+                try:
+                    prepared = _prepare(self.course, self.spec, student)
+                except Exception:  # noqa: BLE001 - this student fails, the batch goes on
+                    self._finish(student, self._failure(student, traceback.format_exc(limit=8)), {}, started)
+                    continue
+                if not prepared.notebooks:
+                    self._finish(student, self._ungradable(prepared), {}, started)
+                    continue
+                waiting[student] = (prepared, started)
+                yield student, self._to_run(prepared)
+
+        with Cluster(self.cluster_spec, self.jobs, self.limits, self.sandbox, self.files, label=self.spec.name,
+                     log=_say) as cluster:
+            _say(_cluster_summary(self.cluster_spec, cluster.statuses, self.sandbox))
+            for student, outcome in cluster.map(submissions()):
+                prepared, started = waiting.pop(student)
+                if isinstance(outcome, SubmissionRun):
+                    record, executed = self._record(prepared, outcome)
+                elif isinstance(outcome, WorkerLost):
+                    record, executed = self._failure(student, f"its worker died while grading it, too often: "
+                                                              f"{outcome}"), {}
+                    record.incidents.append(Incident(
+                        "worker_died", "the Dask worker grading this submission died each time it ran, "
+                        "also when it ran alone (the grader gave up; the next grade run tries again)"))
+                else:
+                    record, executed = self._failure(student, "".join(traceback.format_exception(outcome, limit=8))), {}
+                self._finish(student, record, executed, started)
+
+
+def _say(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def _cluster_summary(spec, statuses, sandbox):
+    """One line on where grading runs; ClusterError if a worker would run student code unsandboxed."""
+    from autograder.clusters import ClusterError
+
+    if not statuses:
+        return f"grading on {spec.describe()} (no worker yet)"
+    jobs = sorted({status["jobs"] for status in statuses})
+    launchers = sorted({status["launcher"] for status in statuses})
+    unsandboxed = [status["worker"] for status in statuses if not status["sandboxed"]]
+    if unsandboxed and sandbox != "off":
+        raise ClusterError("these workers cannot run bubblewrap, so they would grade without the sandbox "
+                           f"(nothing was graded): {', '.join(unsandboxed)}. Fix bubblewrap there "
+                           "(see the README, Grading at scale), or pass --sandbox off on purpose.")
+    warnings = sorted({status["warning"] for status in statuses if status.get("warning")})
+    return (f"grading on {spec.describe()}: {len(statuses)} worker{'s' if len(statuses) != 1 else ''}, "
+            f"{'/'.join(map(str, jobs))} {'sandboxed ' if not unsandboxed else ''}kernel"
+            f"{'s' if jobs != [1] else ''} each ({'; '.join(launchers)})"
+            + "".join(f"\n{warning}" for warning in warnings))
+
+
+def _sandbox_mode(launcher, sandbox):
+    """The sandbox mode the workers choose their launcher by (they cannot receive a launcher object)."""
+    if launcher is None:
+        return sandbox
+    name = getattr(launcher, "name", "")
+    if name == "bubblewrap":
+        return "bubblewrap"
+    if name in ("fallback", "local"):
+        return "off"
+    raise ValueError(f"a cluster cannot use the launcher {launcher!r}; pass sandbox='auto', 'bubblewrap' or 'off'")
 
 
 def _as_course(course):
@@ -338,7 +435,7 @@ def check_gradebook(course, assignment, gradebook, students=None):
 
 
 def grade_submissions(course, assignment, jobs=None, force=False, students=None, limits=None, launcher=None,
-                      run_all_cells=False, sandbox="auto"):
+                      run_all_cells=False, sandbox="auto", cluster=None, backup=True):
     """Grade the collected submissions of `assignment`; return {student: StudentRecord} for all of them.
 
     course:   a Course or the path of a course root.
@@ -356,36 +453,58 @@ def grade_submissions(course, assignment, jobs=None, force=False, students=None,
               in every record).
     run_all_cells: also run the cells after the last graded or answer cell (they cannot change a
               score, so by default they are skipped; stock nbgrader runs them).
+    cluster:  None (DASK_SCHEDULER_ADDRESS if set, else this process), "embedded", "local:W" (W local
+              Dask workers) or a scheduler address "tcp://HOST:PORT" (autograder.clusters). With a
+              cluster, `jobs` is kernels per worker (default: local:W cores/W; a scheduler: each
+              worker's threads), and each worker chooses its launcher by `sandbox` (or the kind of
+              `launcher`), failing closed there too: a worker that cannot sandbox stops the batch
+              before anything runs (distributed.ClusterError naming it).
+    backup:   back the gradebook up before writing (database.backup); False writes without one.
+    The gradebook is nbgrader's db_url (the course's nbgrader_config.py, or Course(root, db_url=...)).
+    Raises database.GradebookBusy if another grader is grading `assignment` into the same gradebook.
     """
     course = _as_course(course)
     limits = limits or ExecutionLimits(cell_timeout=course.cell_timeout)
-    if launcher is None:
-        from autograder.sandbox import choose_launcher
+    where = cluster if isinstance(cluster, ClusterSpec) else parse_cluster(cluster)
+    if where.embedded:
+        if launcher is None:
+            from autograder.sandbox import choose_launcher
 
-        launcher, warning = choose_launcher(sandbox, course_root=course.root)  # SandboxUnavailable: nothing ran
-        if warning:
-            print(warning, file=sys.stderr)
-    jobs = jobs or default_jobs()
+            launcher, warning = choose_launcher(sandbox, course_root=course.root)  # SandboxUnavailable: nothing ran
+            if warning:
+                print(warning, file=sys.stderr)
+        jobs = jobs or default_jobs()
+    else:
+        sandbox = _sandbox_mode(launcher, sandbox)  # each worker chooses (and checks) its own launcher
+        if where.kind == "local":
+            jobs = jobs or max(1, default_jobs() // where.workers)
     all_students = course.submitted_students(assignment)
     wanted = [s for s in all_students if students is None or s in set(students)]
     course.source_notebooks(assignment)
-    backups = []
+    with database.coordinator_lock(course, assignment) as lock:
+        database.ensure_schema(course)
+        backups = []
 
-    def backup_once():
-        if not backups:
-            backups.append(gradebook_store.backup(course))
+        def backup_once():
+            if backup and not backups:
+                backups.append(database.backup(course))
 
-    sync_assignment(course, assignment, before_write=backup_once)
-    spec = load_spec(course, assignment)
-    with course.gradebook() as gradebook:
-        pending = pending_students(course, spec, wanted, force, gradebook)
-        if pending:
-            backup_once()
-            with progress.bar(total=len(pending), desc=f"grade {assignment}", unit="submission") as bar:
-                batch = _Batch(course, spec, limits, launcher, jobs, gradebook, bar, run_all_cells)
-                asyncio.run(batch.run(pending))
-        # After every kernel has stopped: does the gradebook still hold what the grader wrote?
-        check_gradebook(course, assignment, gradebook, set(wanted))
+        sync_assignment(course, assignment, before_write=backup_once)
+        spec = load_spec(course, assignment)
+        with course.gradebook() as gradebook:
+            pending = pending_students(course, spec, wanted, force, gradebook)
+            if pending:
+                backup_once()
+                with progress.bar(total=len(pending), desc=f"grade {assignment}", unit="submission") as bar:
+                    if where.embedded:
+                        batch = _Batch(course, spec, limits, launcher, jobs, gradebook, bar, run_all_cells, lock)
+                        asyncio.run(batch.run(pending))
+                    else:
+                        batch = _ClusterBatch(course, spec, limits, None, jobs, gradebook, bar, run_all_cells,
+                                              lock, cluster=where, sandbox=sandbox)
+                        batch.run_on_cluster(pending)
+            # After every kernel has stopped: does the gradebook still hold what the grader wrote?
+            check_gradebook(course, assignment, gradebook, set(wanted))
     records = state.load_all(course, assignment)
     return {student: records[student] for student in wanted if student in records}
 

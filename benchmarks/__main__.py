@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 #: Benchmarks that run only when asked for by name.
-ON_REQUEST = ("bench_grading", "bench_grading_load")
+ON_REQUEST = ("bench_grading", "bench_grading_load", "bench_distributed")
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
