@@ -239,6 +239,12 @@ def L_model_backward(AL, Y, caches, output="sigmoid"):
 '''
 
 
+DA_KEYS_ONE_UP = DLS_KEYWORDS.replace("HIDDEN", '"relu"').replace(  # dA{l+1} holds dJ/dA[l]
+    'grads["dA" + str(L - 1)], grads["dW" + str(L)]', 'grads["dA" + str(L)], grads["dW" + str(L)]').replace(
+    'grads["dA" + str(l)], grads["dW" + str(l + 1)]', 'grads["dA" + str(l + 1)], grads["dW" + str(l + 1)]').replace(
+    'grads["dA" + str(l + 1)], caches[l]', 'grads["dA" + str(l + 2)], caches[l]')
+
+
 def test_L_model_backward_keyword_calls_pass_and_typical_mistakes_are_named(solution):
     X, Y, params, AL, caches = unit5.network_problem(521, [6, 5, 3, 1], 9, "sigmoid")
     right = variant(solution, DLS_KEYWORDS.replace("HIDDEN", '"relu"'))
@@ -246,8 +252,7 @@ def test_L_model_backward_keyword_calls_pass_and_typical_mistakes_are_named(solu
     wrong = variant(solution, DLS_KEYWORDS.replace("HIDDEN", '"sigmoid"'))
     message = failure(unit5.test_L_model_backward, wrong["L_model_backward"], AL, Y, caches, "sigmoid")
     assert message.startswith("dW2 ") and "the hidden layers were passed through the sigmoid's backward step" in message
-    one_up = variant(solution, DLS_KEYWORDS.replace("HIDDEN", '"relu"').replace('grads["dA" + str(L - 1)]', 'grads["dA" + str(L)]')
-                     .replace('grads["dA" + str(l)]', 'grads["dA" + str(l + 1)]').replace('grads["dA" + str(l + 1)], caches[l]', 'grads["dA" + str(l + 2)], caches[l]'))
+    one_up = variant(solution, DA_KEYS_ONE_UP)
     message = failure(unit5.test_L_model_backward, one_up["L_model_backward"], AL, Y, caches, "sigmoid")
     assert message.startswith("grads numbers the dA keys one up: grads['dA3'] holds the gradient with respect to A[2]")
     assert "only the keys are off" in message and "there is no dA3" in message
@@ -336,7 +341,8 @@ def test_the_last_smaller_batch_of_a_pass_is_accepted():
 def test_digits_counts_the_steps_it_asked_for(solution):
     short = variant(solution, "def digits_hyperparameters():\n"
                               "    return {'layer_dims': [64, 10, 10], 'learning_rate': 0.1, 'num_iterations': 5}\n")
-    lazy = variant(solution, "def train_network(X, Y, layer_dims, learning_rate, num_iterations, seed=0, batch_size=None):\n"
+    lazy = variant(solution, "def train_network(X, Y, layer_dims, learning_rate, num_iterations, seed=0,\n"
+                             "                  batch_size=None):\n"
                              "    return initialize_parameters(layer_dims, seed=seed), [1.0, 0.5]\n")
     message = failure(unit5.test_digits, lazy["train_network"], short["digits_hyperparameters"], 0, 0.95)
     assert message.startswith("costs should hold 5 items, but it holds 2.")
@@ -347,6 +353,9 @@ def test_digits_counts_the_steps_it_asked_for(solution):
 # ---- gradient_check -------------------------------------------------------------------------------------
 
 
+SEEDED = "n_directions=n_directions, seed=seed)"
+
+
 def gradient_check_variant(solution, old, new):
     return variant(solution, changed("gradient_check", old, new))["gradient_check"]
 
@@ -354,9 +363,10 @@ def gradient_check_variant(solution, old, new):
 def test_gradient_check_right_and_its_holes(solution):
     X, Y, params, *_ = unit5.network_problem(551, [5, 4, 3, 1], 9, "sigmoid")
     unit5.test_gradient_check(solution["gradient_check"], params, X, Y, "sigmoid")
-    no_seed = gradient_check_variant(solution, "n_directions=n_directions, seed=seed)", "n_directions=n_directions, seed=0)")
+    no_seed = gradient_check_variant(solution, SEEDED, SEEDED.replace("seed=seed", "seed=0"))
     assert "seed is not passed on" in failure(unit5.test_gradient_check, no_seed, params, X, Y, "sigmoid")
-    no_db = gradient_check_variant(solution, "names = sorted(params)", "names = [n for n in sorted(params) if 'W' in n]")
+    no_db = gradient_check_variant(solution, "names = sorted(params)",
+                                   "names = [n for n in sorted(params) if 'W' in n]")
     assert "the db gradients were left out" in failure(unit5.test_gradient_check, no_db, params, X, Y, "sigmoid")
     typed = gradient_check_variant(solution, 'output=output)[0], Y, output)', 'output="sigmoid")[0], Y, "sigmoid")')
     X, Y, params, *_ = unit5.network_problem(562, [6, 5, 3, 4], 9, "softmax")
@@ -371,10 +381,10 @@ def test_hidden_directional_check_names_an_ignored_n_directions_or_seed(solution
     sorted_order = gradient_check_variant(solution, "results = directional_check(cost, params,",
                                           "results = directional_check(cost, {k: params[k] for k in sorted(params)},")
     hidden.check_directional_exactly(sorted_order, params, X, Y, "sigmoid", numeric, "here")
-    fixed_n = gradient_check_variant(solution, "n_directions=n_directions, seed=seed)", "n_directions=3, seed=seed)")
+    fixed_n = gradient_check_variant(solution, SEEDED, SEEDED.replace("n_directions=n_directions", "n_directions=3"))
     message = failure(hidden.check_directional_exactly, fixed_n, params, X, Y, "sigmoid", numeric, "here")
     assert "n_directions is not passed on to directional_check" in message
-    fixed_seed = gradient_check_variant(solution, "n_directions=n_directions, seed=seed)", "n_directions=n_directions, seed=0)")
+    fixed_seed = gradient_check_variant(solution, SEEDED, SEEDED.replace("seed=seed", "seed=0"))
     message = failure(hidden.check_directional_exactly, fixed_seed, params, X, Y, "sigmoid", numeric, "here")
     assert "seed is not passed on to directional_check" in message
 

@@ -50,7 +50,7 @@ def _require_shape(name, label, value, shape):
 
 
 def reference_linear_backward(dZ, cache):
-    """(dA_prev, dW, db) of the linear step, from autograder.reference (a one-layer linear network with dZ = 2 (AL - Y))."""
+    """(dA_prev, dW, db) of the linear step, from autograder.reference: a one-layer linear network, dZ = 2 (AL - Y)."""
     if type(cache) is not tuple or len(cache) != 3:
         raise AssertionError(f"linear_backward got a cache that is not a linear cache (A_prev, W, b).\n"
                              f"Rule: {unit5.RULES['linear_cache']}.")

@@ -477,7 +477,7 @@ def L_model_backward_stand_in(X, Y, output):
 
 
 def fixed_backward(grads):
-    """A backward pass (AL, Y, caches, output) for gradient_check's tests: copies of fixed grads, whatever it is given."""
+    """A backward pass (AL, Y, caches, output) for gradient_check's tests: copies of fixed grads, whatever its input."""
 
     def backward(AL, Y, caches, output="sigmoid"):  # noqa: N803 - the names gradient_check passes
         return _copied(grads)
@@ -495,7 +495,8 @@ _LINEAR_WHERE = {"dW": "the line computing dW in linear_backward", "db": "the li
 
 def check_linear_backward(result, dZ, cache, where=None):
     """Check linear_backward's result for (dZ (n, m), cache (A_prev, W, b)): a tuple (dA_prev, dW, db)."""
-    check_type("linear_backward(dZ, cache)", result, tuple, length=3, where="the return statement: return dA_prev, dW, db")
+    check_type("linear_backward(dZ, cache)", result, tuple, length=3,
+               where="the return statement: return dA_prev, dW, db")
     dA_prev, dW, db = result
     expected = _linear_step(dZ, cache)
     m = dZ.shape[1]
@@ -575,8 +576,8 @@ def _dA_numbering_message(grads, expected, n_layers, rtol, atol):
         return None
     if not all(fits(f"dA{layer + 1}", expected[f"dA{layer}"]) for layer in range(n_layers)):
         return None
-    right = all(_diagnose.values_close(np.array(grads[f"dA{layer + 1}"], dtype=float), expected[f"dA{layer}"], rtol, atol)
-                for layer in range(n_layers))
+    right = all(_diagnose.values_close(np.array(grads[f"dA{layer + 1}"], dtype=float), expected[f"dA{layer}"],
+                                       rtol, atol) for layer in range(n_layers))
     top = n_layers - 1
     return "\n".join([
         f"grads numbers the dA keys one up: grads['dA{n_layers}'] holds the gradient with respect to A[{top}] "
@@ -663,8 +664,8 @@ def check_update_parameters(new, params, grads, learning_rate, where="update_par
     check_type("update_parameters(...)", new, dict, where="update_parameters returns the dict of new parameters")
     for name, before in params.items():
         if name not in new:
-            raise AssertionError(f"{name} is missing from the returned parameters (they have: {sorted(map(str, new))}).\n"
-                                 f"Look at: {where}: update every key of params.")
+            raise AssertionError(f"{name} is missing from the returned parameters (they have: "
+                                 f"{sorted(map(str, new))}).\nLook at: {where}: update every key of params.")
         after = check_type(name, new[name], np.ndarray, where=where)
         if after.shape != before.shape:
             raise AssertionError(f"the new {name} has shape {after.shape}, but {name} has shape {before.shape}.\n"
@@ -827,7 +828,8 @@ def _same_keys(params, like):
     """params checked to hold every key of `like` as an array of the same shape (the trained parameters)."""
     for name, value in like.items():
         if name not in params:
-            raise AssertionError(f"{name} is missing from the trained parameters (they have: {sorted(map(str, params))}).")
+            raise AssertionError(f"{name} is missing from the trained parameters (they have: "
+                                 f"{sorted(map(str, params))}).")
         check_type(f"params[{name!r}]", params[name], np.ndarray)
         if params[name].shape != value.shape:
             raise AssertionError(f"params[{name!r}] has shape {params[name].shape}; layer_dims makes it {value.shape}.")
@@ -895,7 +897,8 @@ def test_digits(train_network, digits_hyperparameters, seed=0, min_accuracy=0.95
     print(f"{label}seed {seed}: {len(costs)} steps in {seconds:.1f} s; cost {float(costs[0]):.3f} -> "
           f"{float(np.mean(costs[-10:])):.4f}; test accuracy {accuracy:.1%}")
     if seconds > 20:
-        print("Warning: training took more than 20 s; fewer iterations or a smaller network would be kinder to the grader.")
+        print("Warning: training took more than 20 s; fewer iterations or a smaller network would be kinder to "
+              "the grader.")
     assert accuracy >= min_accuracy, (
         f"{label}test accuracy {accuracy:.1%} with seed {seed} is below {min_accuracy:.0%}. If the tests of parts 1-4 "
         "pass, tune digits_hyperparameters(): a smaller learning rate if the cost jumps around or grows, more "
@@ -926,10 +929,10 @@ def slightly_wrong(grads, seed=0):
 def _output_advice(function, error, output, rows):
     """AssertionError for a ValueError from utils inside `function`: most often the wrong output layer."""
     return AssertionError(
-        f"{function} raised ValueError: {error}\nLikely reason: a function of utils refused its input. The output layer "
-        f"here is {output!r} (Y has {rows} row{'s' if rows != 1 else ''}); model_forward, compute_cost and "
-        f"L_model_backward must all get that same output, never a fixed one.\nLook at: the calls in {function} that "
-        "take output.").with_traceback(error.__traceback__)
+        f"{function} raised ValueError: {error}\nLikely reason: a function of utils refused its input. "
+        f"The output layer here is {output!r} (Y has {rows} row{'s' if rows != 1 else ''}); model_forward, "
+        f"compute_cost and L_model_backward must all get that same output, never a fixed one.\n"
+        f"Look at: the calls in {function} that take output.").with_traceback(error.__traceback__)
 
 
 def _error_of(gradient_check, what, params, X, Y, output, **kwargs):
@@ -966,7 +969,8 @@ def check_gradient_check(gradient_check, params, X, Y, output, where="gradient_c
         error = _error_of(gradient_check, "gradient_check(...)", params, X, Y, output, method=method,
                           backward=fixed_backward(flipped))
         check_float(f"gradient_check(..., method={method!r}) of a backward pass with every sign flipped", error, 1.0,
-                    rtol=1e-3, where=f"{where}: the relative error of the analytic gradients against the numerical ones")
+                    rtol=1e-3,
+                    where=f"{where}: the relative error of the analytic gradients against the numerical ones")
     error = _error_of(gradient_check, "gradient_check(...)", params, X, Y, output, method="full",
                       backward=fixed_backward(wrong_db))
     if error < 1e-3:
