@@ -1,14 +1,23 @@
 """utils: the building blocks that Backprop, derived gives every student.
 
-What is here (import from the submodules, or from `utils` directly):
+What is here (import from the submodules; the most used names also from `utils`):
 
-* `utils.activations`: sigmoid, relu, tanh, identity, softmax and the
-  elementwise derivatives g' (sigmoid_derivative, relu_derivative, ...).
+* `utils.activations`: sigmoid, relu, tanh, identity, softmax, their
+  elementwise derivatives g' (sigmoid_derivative, relu_derivative, ...) and
+  the backward steps through an activation, dZ = dA * g'(Z)
+  (relu_backward, sigmoid_backward, tanh_backward).
 * `utils.forward`: linear_forward, linear_activation_forward, model_forward.
 * `utils.losses`: per-example losses L (shape (1, m)) and the cost J (a float).
-* `utils.initialization`: initialize_parameters(layer_dims, seed).
+* `utils.initialization`: initialize_parameters(layer_dims, seed, scale).
+* `utils.rnn`: the recurrent network of unit 6: the forward pass of one cell
+  and of a whole sequence (with caches), the outputs, the cost, seeded
+  initialisation.
 * `utils.gradcheck`: numerical gradients, the directional check, relative_error.
+* `utils.autodiff`: a small reverse-mode autodiff on arrays, for checking a
+  hand-written backward pass (graded answers may not call it).
 * `utils.checks`: the feedback checks that graded test cells call.
+* `utils.testing`: the logic of the assignments' visible test cells, one
+  module per unit (`utils.testing.unit1` ... `utils.testing.unit6`).
 * `utils.datasets`: offline data sets in the course layout (examples are columns).
 * `utils.plots`: cost curves and decision boundaries (imports matplotlib).
 
