@@ -29,7 +29,9 @@ relu' still trains the digits network to about 96% (the gradient is wrong but
 still points downhill), so that mistake costs only the layer tests and the
 own-network gradient check, which is exactly what the gradient check is for.
 Hidden layers passed through the sigmoid's backward step learn the digits to
-94.7% at seed 0 (94-96% over seeds), just under the 95% asked. A missing 1/m
+94.7% at seed 0 (94-96% over seeds), just under the 95% asked: a machine that
+rounds differently could land above it, so that one cell may go either way
+(AT_THE_EDGE). A missing 1/m
 multiplies the learning rate by the batch size and the training diverges.
 
 The hard-coding holes of the end-to-end tests (#20): a train_network with the
@@ -302,6 +304,10 @@ MISTAKES = {
     ),
 }
 
+# Cells where a mistake's outcome sits at a threshold, so that another BLAS (rounding differently over 3000 steps)
+# could flip it: either outcome is accepted there; every other cell must lose or keep its points exactly as designed.
+AT_THE_EDGE = {"hidden_layers_through_sigmoid": {DIGITS}}  # 94.7% at seed 0, against the 95% asked
+
 # Correct answers written in other styles: every autograded point. {name: {answer cell: code}}
 ACCEPTED = {
     # #20.1: keyword calls (activation="relu"), the dAL route for the sigmoid, reversed(range(...)), str() keys.
@@ -477,7 +483,15 @@ def test_blank_release_gets_zero_and_says_not_implemented(results):
 
 @pytest.mark.parametrize("mistake", sorted(MISTAKES))
 def test_each_mistake_loses_exactly_its_cells(results, mistake):
-    assert_loses_exactly(results, mistake, MISTAKES[mistake][2])
+    edge = AT_THE_EDGE.get(mistake)
+    if not edge:
+        assert_loses_exactly(results, mistake, MISTAKES[mistake][2])
+        return
+    result, failing = results[mistake], MISTAKES[mistake][2]
+    assert result.failed - edge == failing - edge, describe({mistake: result})
+    for grade_id, (points, max_points) in result.scores.items():
+        if grade_id not in edge:
+            assert points == (0 if grade_id in failing else max_points), f"{mistake}: {grade_id} scored {points}"
 
 
 @pytest.mark.parametrize("mistake", sorted(MISTAKES))
