@@ -23,12 +23,21 @@ $(STAMP): pyproject.toml tools/fast_imports.py
 	$(RUN) $(BIN)/python tools/fast_imports.py --install
 	@touch $(STAMP)
 
-lab: $(STAMP)
+# JupyterLab's news and update prompt covers the notebook on first start. It is switched off in
+# this environment's own configuration (.venv/etc/jupyter/labconfig/page_config.json), never in
+# the user's ~/.jupyter. (The student edition does the same, and more: see autograder/bundle.py.)
+LAB_CONFIG := $(VENV)/etc/jupyter/labconfig/page_config.json
+
+$(LAB_CONFIG): $(STAMP) Makefile
+	$(RUN) $(BIN)/jupyter labextension disable --level=sys_prefix @jupyterlab/apputils-extension:announcements
+	@touch $(LAB_CONFIG)
+
+lab: $(STAMP) $(LAB_CONFIG)
 	$(RUN) $(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --ServerApp.root_dir="$(CURDIR)" $(ROOT_FLAG)
 
 # The unit and end-to-end tests, plus every lesson and every instructor
 # (solution) notebook executed top to bottom with nbval.
-test: $(STAMP)
+test: $(STAMP) $(LAB_CONFIG)
 	$(RUN) $(TEST_ENV) $(BIN)/python -m pytest tests notebooks source --nbval-lax --nbval-cell-timeout=300 --ignore=tests/fixtures --durations=20
 
 release: $(STAMP)

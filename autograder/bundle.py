@@ -3,14 +3,21 @@
 The bundle holds the release versions of every assignment, the lessons,
 `utils` as an installable package of its own, a student README, a conda
 environment.yml and a student nbgrader_config.py (so *Validate* works).
-It holds nothing of the instructor's: no source/, no autograder/, no
-gradebook, no solution or hidden-test text, no stored outputs.
+It holds nothing of the instructor's: no source/, no autograder/ (so no
+hidden-test helpers, autograder.hidden), no gradebook, no solution or
+hidden-test text, no stored outputs, no copy of an instructor file.
+
+JupyterLab in the student edition shows a student's tools: `pip install .`
+puts jupyter-config/ into the environment's etc/jupyter, which turns off
+nbgrader's instructor parts (formgrader, Create Assignment, course list) and
+JupyterLab's news prompt, and keeps Validate.
 
 `build_bundle` refuses to finish (BundleError) when a file it would ship
 breaks one of those rules, naming the file and the rule.
 """
 
 import argparse
+import hashlib
 import json
 import re
 import shutil
@@ -66,10 +73,16 @@ dependencies = [
 ]
 
 [tool.setuptools]
-packages = ["utils", "utils.data"]
+packages = ["utils", "utils.data", "utils.testing"]
 
 [tool.setuptools.package-data]
 "utils.data" = ["*.npz", "*.md"]
+
+# JupyterLab as a student sees it: installed into this environment's etc/jupyter
+# (not into anyone's ~/.jupyter). See jupyter-config/README.md.
+[tool.setuptools.data-files]
+"etc/jupyter/labconfig" = ["{LAB_CONFIG_DIR}/labconfig/page_config.json"]
+"etc/jupyter/jupyter_server_config.d" = ["{LAB_CONFIG_DIR}/jupyter_server_config.d/{SERVER_CONFIG_NAME}"]
 '''
 
 
@@ -85,8 +98,64 @@ def _student_environment(dependencies):
     ]
     for requirement in dependencies:
         lines.append(f"  - {requirement.replace('==', '=')}")
-    lines += ["  - pip:", "      - -e ."]
+    # Not editable: an editable install leaves out jupyter-config/ (the student edition's JupyterLab settings).
+    lines += ["  - pip:", "      - ."]
     return "\n".join(lines) + "\n"
+
+
+#: Where the bundle keeps the student edition's Jupyter configuration (laid out like an etc/jupyter folder).
+LAB_CONFIG_DIR = "jupyter-config"
+#: Sorts after nbgrader.json in jupyter_server_config.d, so its settings win.
+SERVER_CONFIG_NAME = "zz-backprop-derived-student.json"
+
+#: JupyterLab plugins a student does not need: nbgrader's instructor tools (formgrader, Create
+#: Assignment, the course list) and the news/update announcements, whose prompt covers the notebook
+#: on first start. Validate (@jupyter/nbgrader:validate-assignment) and the assignment list stay.
+STUDENT_DISABLED_PLUGINS = (
+    "@jupyter/nbgrader:formgrader",
+    "@jupyter/nbgrader:create-assignment",
+    "@jupyter/nbgrader:course-list",
+    "@jupyterlab/apputils-extension:announcements",
+)
+#: nbgrader's server extensions behind those instructor tools.
+STUDENT_DISABLED_SERVER_EXTENSIONS = ("nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list")
+
+LAB_CONFIG_README = """# JupyterLab for students
+
+`pip install .` copies these files into the environment's `etc/jupyter/`
+(they are JupyterLab's and Jupyter Server's own configuration for that
+environment, not your personal settings):
+
+- `labconfig/page_config.json` turns off nbgrader's instructor tools
+  (formgrader, Create Assignment, the course list) and JupyterLab's news
+  prompt; the Validate button and the assignment list stay;
+- `jupyter_server_config.d/{name}` turns off the formgrader's and the
+  course list's server parts.
+
+On a JupyterHub, installing this folder into the single-user image does the
+same for every student. To use the instructor tools again in one
+environment: `jupyter labextension enable @jupyter/nbgrader:formgrader`.
+""".format(name=SERVER_CONFIG_NAME)
+
+
+def student_page_config():
+    """JupyterLab's page_config.json for the student edition."""
+    return {"disabledExtensions": {plugin: True for plugin in STUDENT_DISABLED_PLUGINS}}
+
+
+def student_server_config():
+    """Jupyter Server configuration (jupyter_server_config.d) for the student edition."""
+    return {"ServerApp": {"jpserver_extensions": {name: False for name in STUDENT_DISABLED_SERVER_EXTENSIONS}}}
+
+
+def _write_lab_config(target):
+    folder = Path(target) / LAB_CONFIG_DIR
+    (folder / "labconfig").mkdir(parents=True)
+    (folder / "jupyter_server_config.d").mkdir()
+    (folder / "labconfig" / "page_config.json").write_text(json.dumps(student_page_config(), indent=2) + "\n")
+    (folder / "jupyter_server_config.d" / SERVER_CONFIG_NAME).write_text(
+        json.dumps(student_server_config(), indent=2) + "\n")
+    (folder / "README.md").write_text(LAB_CONFIG_README)
 
 
 STUDENT_CONFIG = '''"""nbgrader configuration for students: lets JupyterLab's Validate button find the course."""
@@ -163,9 +232,22 @@ def _check_notebook(path, notebook):
     return problems
 
 
-def audit(bundle_dir):
+def _instructor_files(course_root):
+    """{sha256 of the text: path} of the instructor's Python files (autograder/, hidden tests' helpers
+    included), so a copy shipped under another name is recognised. Tiny files (an empty __init__) are
+    left out: they say nothing."""
+    digests = {}
+    for path in sorted((Path(course_root) / "autograder").rglob("*.py")):
+        data = path.read_bytes()
+        if len(data.strip()) >= 200:
+            digests[hashlib.sha256(data.strip()).hexdigest()] = path.relative_to(course_root)
+    return digests
+
+
+def audit(bundle_dir, course_root=COURSE_ROOT):
     """Every rule the bundle must keep, checked on the files in `bundle_dir`; returns a list of problems."""
     bundle_dir = Path(bundle_dir)
+    instructor = _instructor_files(course_root)
     problems = []
     for path in sorted(bundle_dir.rglob("*")):
         relative = path.relative_to(bundle_dir)
@@ -174,6 +256,9 @@ def audit(bundle_dir):
             continue
         if not path.is_file() or path.suffix in (".npz", ".png"):
             continue
+        copied = instructor.get(hashlib.sha256(path.read_bytes().strip()).hexdigest())
+        if copied:
+            problems.append(f"{relative}: a copy of the instructor's {copied}")
         text = path.read_text(encoding="utf-8", errors="replace")
         problems += [f"{relative}: contains {marker!r}" for marker in FORBIDDEN_TEXT if marker in text]
         if IMPORTS_AUTOGRADER.search(text):
@@ -208,8 +293,9 @@ def build_bundle(target=DEFAULT_TARGET, course_root=COURSE_ROOT):
     (target / "pyproject.toml").write_text(_student_pyproject(dependencies))
     (target / "environment.yml").write_text(_student_environment(dependencies))
     (target / "nbgrader_config.py").write_text(STUDENT_CONFIG)
+    _write_lab_config(target)
     (target / "README.md").write_text(_student_readme(assignments, lessons))
-    problems = audit(target)
+    problems = audit(target, course_root)
     if problems:
         raise BundleError("the student bundle would ship instructor material:\n  " + "\n  ".join(problems))
     return target

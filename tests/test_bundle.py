@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from autograder import bundle
-from tests import nbgrade_support
+from tests import dropin_support, nbgrade_support
 
 ASSIGNMENTS = sorted({p.parent.name for p in (bundle.COURSE_ROOT / "source").glob("*/*.ipynb")})
 
@@ -94,6 +94,10 @@ def bundle_definitions(bundle_dir):
 
 def test_bundle_has_the_course_and_nothing_of_the_instructor(built):
     assert (built / "utils" / "__init__.py").is_file()
+    assert (built / "utils" / "testing" / "_common.py").is_file()  # the visible tests' modules ship
+    assert sorted(p.name for p in (built / "utils" / "testing").glob("*.py")) == sorted(
+        p.name for p in (bundle.COURSE_ROOT / "utils" / "testing").glob("*.py"))
+    assert not list(built.rglob("hidden")) and not list(built.rglob("reference.py"))
     assert (built / "utils" / "data" / "digits.npz").is_file()
     assert (built / "README.md").read_text().count("Validate") >= 1
     assert sorted(p.name for p in (built / "release").iterdir()) == ASSIGNMENTS
@@ -111,9 +115,38 @@ def test_audit_catches_instructor_material(built, tmp_path):
     (leaky / "autograder").mkdir()
     (leaky / "autograder" / "reference.py").write_text("x = 1\n")
     (leaky / "notebooks" / "extra.py").write_text("# ### BEGIN HIDDEN TESTS\n")
+    (leaky / "autograder" / "hidden").mkdir()
+    (leaky / "autograder" / "hidden" / "unit5.py").write_text("SIGNATURES = {}\n")
+    # the hidden tests' helpers copied into the shipped package under another name
+    shutil.copyfile(bundle.COURSE_ROOT / "autograder" / "hidden" / "_common.py", leaky / "utils" / "testing" / "helpers.py")
     problems = bundle.audit(leaky)
     assert any("autograder/reference.py" in p for p in problems), problems
+    assert any("autograder/hidden/unit5.py" in p and "instructor material" in p for p in problems), problems
     assert any("extra.py" in p and "HIDDEN TESTS" in p for p in problems), problems
+    assert "utils/testing/helpers.py: a copy of the instructor's autograder/hidden/_common.py" in problems, problems
+
+
+def test_student_edition_jupyterlab_shows_a_students_tools(built):
+    """nbgrader's instructor parts and the news prompt are off; Validate and the assignment list stay."""
+    import json
+    import tomllib
+
+    page = json.loads((built / "jupyter-config" / "labconfig" / "page_config.json").read_text())
+    disabled = {name for name, off in page["disabledExtensions"].items() if off}
+    assert disabled == {"@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
+                        "@jupyter/nbgrader:course-list", "@jupyterlab/apputils-extension:announcements"}
+    assert "@jupyter/nbgrader:validate-assignment" not in disabled and "@jupyter/nbgrader:assignment-list" not in disabled
+    server = json.loads((built / "jupyter-config" / "jupyter_server_config.d" / bundle.SERVER_CONFIG_NAME).read_text())
+    assert server["ServerApp"]["jpserver_extensions"] == {"nbgrader.server_extensions.formgrader": False,
+                                                          "nbgrader.server_extensions.course_list": False}
+    # it sorts after nbgrader's own nbgrader.json, which enables everything, so it wins
+    assert sorted([bundle.SERVER_CONFIG_NAME, "nbgrader.json"])[-1] == bundle.SERVER_CONFIG_NAME
+    data_files = tomllib.loads((built / "pyproject.toml").read_text())["tool"]["setuptools"]["data-files"]
+    assert data_files == {"etc/jupyter/labconfig": ["jupyter-config/labconfig/page_config.json"],
+                          "etc/jupyter/jupyter_server_config.d": [f"jupyter-config/jupyter_server_config.d/{bundle.SERVER_CONFIG_NAME}"]}
+    assert "utils.testing" in tomllib.loads((built / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    # an editable install would leave the data files out
+    assert "- -e ." not in (built / "environment.yml").read_text() and "      - .\n" in (built / "environment.yml").read_text()
 
 
 def test_graded_names_are_found():
@@ -134,22 +167,42 @@ def test_no_bundle_module_or_lesson_defines_a_graded_function(built):
 
 
 @pytest.mark.slow
-def test_same_named_bundle_functions_fail_the_graded_tests(built):
-    """Any bundle function named like a graded one, substituted for the student's answer, must fail."""
-    graded = graded_names()
-    substitutions = {}
-    for where, name, source in bundle_definitions(built):
-        if name in graded:
-            assignment, grade_id = graded[name]
-            substitutions.setdefault(assignment, {})[f"{where}:{name}"] = (grade_id, source)
-    for assignment, variants in substitutions.items():
-        submissions = {
-            re.sub(r"\W+", "_", label): nbgrade_support.submission_with(assignment, {grade_id: source})
-            for label, (grade_id, source) in variants.items()
-        }
-        results = nbgrade_support.autograde(assignment, submissions)
-        passing = [sid for sid, result in results.items() if not result.failed]
-        assert not passing, f"{assignment}: bundle functions pass the graded tests: {passing}"
+def test_every_shipped_function_of_a_graded_shape_fails_the_graded_tests(built):
+    """Every function the bundle ships (utils.testing internals and stand-in factories included) that can be
+    called with a graded function's parameters, put in its place, fails that function's tests (tests/dropin_support)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        reports = dict(zip(ASSIGNMENTS, pool.map(lambda a: dropin_support.audit(a, built), ASSIGNMENTS)))
+    problems, tried = [], 0
+    for assignment, report in reports.items():
+        problems += [f"{assignment}: the solution fails {cell} in the audit's run: {why}"
+                     for cell, why in report.pop("_baseline_failures").items()]
+        report.pop("_shipped")
+        for name, entry in report.items():
+            tried += entry["tried"]
+            if not entry["cells"]:
+                problems.append(f"{assignment}: no test cell fails when {name} is blank")
+            problems += [f"{assignment}: {function} passes every test of {name} in its place (a drop-in answer)"
+                         for function in entry["drop_ins"]]
+    assert tried > 0, "no shipped function was tried: the audit proves nothing"
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.slow
+def test_the_drop_in_audit_catches_a_planted_answer(built, tmp_path):
+    """The audit can fail: a shipped helper that computes dJ/dL for any L is found in place of dcost_dlosses."""
+    import shutil
+
+    assignment = "03_loss_vs_cost"
+    if assignment not in ASSIGNMENTS:
+        pytest.skip(f"{assignment} is not in source/")
+    leaky = tmp_path / "leaky"
+    shutil.copytree(built, leaky)
+    (leaky / "utils" / "leak.py").write_text(
+        "import numpy as np\n\n\ndef spread_evenly(L):\n    return np.ones_like(L) / L.shape[1]\n")
+    report = dropin_support.audit(assignment, leaky)
+    assert report["dcost_dlosses"]["drop_ins"] == ["utils.leak.spread_evenly"], report["dcost_dlosses"]
 
 
 def _run(command, **kwargs):
@@ -167,8 +220,19 @@ def test_bundle_installs_and_works_in_a_fresh_environment(built, tmp_path):
     assert code == 0, f"pip install of the bundle failed:\n{log[-3000:]}"
     env = dict(os.environ, PATH=f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}", PYTHONPATH="")
     env.pop("VIRTUAL_ENV", None)
-    code, log = _run([str(python), "-c", "import utils, utils.checks, utils.datasets; import autograder"], env=env, cwd=tmp_path)
+    code, log = _run([str(python), "-c", "import utils, utils.checks, utils.datasets, utils.testing; import autograder"],
+                     env=env, cwd=tmp_path)
     assert code != 0 and "No module named 'autograder'" in log, "the fresh environment can import autograder"
+    # The student edition's JupyterLab: installed into the environment (etc/jupyter), not into ~/.jupyter.
+    assert (venv / "etc" / "jupyter" / "labconfig" / "page_config.json").is_file()
+    code, log = _run([str(venv / "bin" / "jupyter"), "labextension", "list"], env=env, cwd=tmp_path, timeout=300)
+    disabled = log.split("Disabled extensions:")[-1]
+    assert "@jupyter/nbgrader:formgrader" in disabled and "apputils-extension:announcements" in disabled, log
+    assert "validate-assignment" not in disabled, log
+    code, log = _run([str(venv / "bin" / "jupyter"), "server", "extension", "list"], env=env, cwd=tmp_path, timeout=300)
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", log)
+    assert re.search(r"nbgrader\.server_extensions\.formgrader disabled", plain), plain
+    assert re.search(r"nbgrader\.server_extensions\.validate_assignment enabled", plain), plain
     for lesson in sorted((built / "notebooks").glob("*.ipynb")):
         code, log = _run(
             [str(python), "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--output-dir", str(tmp_path / "ran"),
