@@ -170,10 +170,10 @@ MORE_ALTERNATIVES = {
             return (np.matmul(dZ_rows, W_rows.T), np.matmul(A_prev_rows.T, dZ_rows) / m,
                     np.sum(dZ_rows, axis=0, keepdims=True, dtype=np.float64) / np.float64(m))
         """)},
-    "vectorized_outer_product_loop": {"linear_grads_vectorized": textwrap.dedent("""
+    "vectorized_tensordot_methods": {"linear_grads_vectorized": textwrap.dedent("""
         def linear_grads_vectorized(dZ, A_prev, W):
             m = dZ.shape[1]
-            dW = sum(np.outer(dZ[:, i], A_prev[:, i]) for i in range(m)) / m
+            dW = np.tensordot(dZ, A_prev, axes=([1], [1])) / m
             return W.T.dot(dZ), dW, dZ.sum(1, keepdims=True) / m
         """)},
     "jacobian_diag_outer_one_liner": {"softmax_jacobian": textwrap.dedent("""
@@ -400,6 +400,43 @@ def test_the_typed_in_diagnosis_needs_the_visible_sizes_to_pass():
     assert str(caught.value).startswith("linear_grads_vectorized is right for the visible test's sizes")
 
 
+def test_a_helper_is_read_and_a_product_the_source_hides_is_caught_by_the_hidden_test():
+    helper = textwrap.dedent("""
+        def pair_sum(u, v):
+            return np.dot(u, v)
+
+        def linear_grads_loops(dZ, A_prev, W):
+            n_l, m = dZ.shape
+            dW = np.array([[pair_sum(dZ[j], A_prev[k]) / m for k in range(A_prev.shape[0])] for j in range(n_l)])
+            return W.T @ dZ, dW, dZ.sum(axis=1, keepdims=True) / m
+        """)
+    ns = notebook({"linear_grads_loops": helper})
+    assert [f.__name__ for f in unit4.notebook_helpers(ns["linear_grads_loops"])] == ["pair_sum"]
+    assert unit4.matrix_products_in(ns["linear_grads_loops"])[1] == ["dot (in pair_sum, which it calls)",
+                                                                     "the @ operator"]
+    hiding = textwrap.dedent("""
+        def linear_grads_loops(dZ, A_prev, W):
+            n_l, m = dZ.shape
+            n_prev = A_prev.shape[0]
+            product = getattr(np, "d" + "ot")
+            dW = np.zeros((n_l, n_prev))
+            dA_prev = np.zeros((n_prev, m))
+            for j in range(n_l):
+                for k in range(n_prev):
+                    dW[j, k] = product(dZ[j], A_prev[k]) / m
+            for k in range(n_prev):
+                for i in range(m):
+                    dA_prev[k, i] = product(W[:, k], dZ[:, i])
+            return dA_prev, dW, np.sum(dZ, axis=1, keepdims=True) / m
+        """)
+    outcome = graded(notebook({"linear_grads_loops": hiding}), cells={LOOPS_VALUES, NO_PRODUCT})
+    assert failing(outcome) == {NO_PRODUCT}
+    assert "matrix product np.dot on a guarded array" in outcome[NO_PRODUCT]
+    ns = notebook({"linear_grads_loops": hiding})
+    with contextlib.redirect_stdout(io.StringIO()):
+        unit4.test_linear_grads_loops_no_matrix_product(ns["linear_grads_loops"])  # the source shows none
+
+
 def test_guarded_arrays_refuse_every_matrix_product():
     a = np.arange(6.0).reshape(2, 3).view(hidden.NoMatrixProducts)
     b = np.arange(6.0).reshape(3, 2)
@@ -408,3 +445,51 @@ def test_guarded_arrays_refuse_every_matrix_product():
         with pytest.raises(RuntimeError, match="guarded array"):
             product()
     assert float(np.sum(a[0] * a[1])) == 0 * 3 + 1 * 4 + 2 * 5
+
+
+def _same_answer(result, expected):
+    """True if result equals expected (an array or a tuple of arrays) to rounding error."""
+    if isinstance(expected, tuple):
+        return (isinstance(result, (tuple, list)) and len(result) == len(expected)
+                and all(_same_answer(r, e) for r, e in zip(result, expected)))
+    return (isinstance(result, np.ndarray) and result.shape == expected.shape
+            and bool(np.allclose(result, expected, rtol=1e-6, atol=1e-9)))
+
+
+def test_no_function_of_the_module_answers_a_graded_part_for_fresh_inputs():
+    """Every function of utils.testing.unit4 (private ones too) that can be called like a graded function
+    is called so, on fresh inputs of hidden sizes: none returns the right answer (issue #15: nothing shipped
+    computes a graded answer for inputs other than its own test's)."""
+    import inspect
+
+    rng = np.random.default_rng(44)
+    sizes = hidden.layer_sizes(rng)
+    column = hidden._layer_inputs(sizes, rng)
+    layer = tuple(column.values())
+    rows = tuple(np.ascontiguousarray(array.T) for array in layer)
+    z = rng.normal(size=6)
+    Z, labels = hidden._cross_entropy_inputs({"K": 6, "m": 9}, rng)
+    graded_calls = {
+        "layer gradients": (layer, hidden.reference_layer_gradients(*layer)),
+        "row gradients": (rows, tuple(g.T for g in hidden.reference_layer_gradients(*layer))),
+        "softmax_jacobian": ((z,), hidden._exact_jacobian(z)),
+        "cross-entropy, one-hot": ((Z, one_hot(labels, 6)), softmax(Z) - one_hot(labels, 6)),
+        "cross-entropy, indices": ((Z, labels), softmax(Z) - one_hot(labels, 6)),
+    }
+    functions = [value for value in vars(unit4).values()
+                 if inspect.isfunction(value) and value.__module__ == unit4.__name__]
+    tried = 0
+    for label, (args, expected) in graded_calls.items():
+        for function in functions:
+            try:
+                inspect.signature(function).bind(*args)
+            except TypeError:
+                continue
+            tried += 1
+            try:
+                with contextlib.redirect_stdout(io.StringIO()), np.errstate(all="ignore"):
+                    result = function(*[np.array(a, copy=True) for a in args])
+            except Exception:  # noqa: BLE001 - refusing the inputs is what we want
+                continue
+            assert not _same_answer(result, expected), f"{function.__name__} answers {label} for fresh inputs"
+    assert tried >= 20

@@ -57,7 +57,7 @@ test_linear_backward_rows(linear_backward_rows, dZ_rows, A_prev_rows, W_rows)
 
 Shared with the hidden tests (they pass `runner=call_hidden` and their own expected values):
 call_unchanged, run_loops, layer_grads, check_layer_grads, row_grads, check_row_grads,
-matrix_products_in, layer_shapes, mismatch_cases, check_accepts, check_catches,
+matrix_products_in, notebook_helpers, layer_shapes, mismatch_cases, check_accepts, check_catches,
 check_jacobian, jacobian_suspects, check_cross_entropy_grad, cross_entropy_suspects,
 rows_suspects, column_layout_rule, and the mistake descriptions (constants below).
 """
@@ -98,6 +98,7 @@ __all__ = [
     "layer_shapes",
     "matrix_products_in",
     "mismatch_cases",
+    "notebook_helpers",
     "row_grads",
     "rows_problem",
     "rows_suspects",
@@ -353,11 +354,37 @@ MATRIX_PRODUCTS = frozenset({"dot", "matmul", "einsum", "tensordot", "inner", "o
                              "vecdot"})
 
 
-def matrix_products_in(function):
-    """(blank, used, has_loop) for the source of `function`: whether it still raises NotImplementedError,
-    the matrix products it names (sorted), and whether it has a loop or comprehension."""
-    tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
-    blank = any(isinstance(node, ast.Raise) and "NotImplementedError" in ast.dump(node) for node in ast.walk(tree))
+def _names_used(code):
+    """Every global name a code object (and the functions defined inside it) refers to."""
+    names = set(code.co_names)
+    for constant in code.co_consts:
+        if inspect.iscode(constant):
+            names |= _names_used(constant)
+    return names
+
+
+def notebook_helpers(function):
+    """The notebook's own functions that `function` calls by name, directly or through one another.
+
+    A helper is a global of function's namespace that is a plain function
+    defined in that same namespace (a cell of the notebook); given
+    functions (softmax, one_hot) live in their own modules and do not count.
+    """
+    namespace = getattr(function, "__globals__", None)
+    if not isinstance(namespace, dict):
+        return []
+    found, todo, seen = [], [function], {id(function)}
+    while todo:
+        for name in sorted(_names_used(todo.pop().__code__)):
+            value = namespace.get(name)
+            if inspect.isfunction(value) and value.__globals__ is namespace and id(value) not in seen:
+                seen.add(id(value))
+                found.append(value)
+                todo.append(value)
+    return found
+
+
+def _products_named(tree):
     used = set()
     for node in ast.walk(tree):
         if isinstance(node, (ast.BinOp, ast.AugAssign)) and isinstance(node.op, ast.MatMult):
@@ -366,12 +393,31 @@ def matrix_products_in(function):
             used.add(node.attr)
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in MATRIX_PRODUCTS:
             used.add(node.func.id)
+    return used
+
+
+def matrix_products_in(function):
+    """(blank, used, has_loop) for the source of `function` and of the notebook helpers it calls.
+
+    blank: it still raises NotImplementedError; used: the matrix products named
+    (sorted; "dot (in helper)" for one in a helper it calls); has_loop: it has a
+    loop or a comprehension. Raises OSError if its own source cannot be read.
+    """
+    tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    blank = any(isinstance(node, ast.Raise) and "NotImplementedError" in ast.dump(node) for node in ast.walk(tree))
+    used = _products_named(tree)
+    for helper in notebook_helpers(function):
+        try:
+            helper_tree = ast.parse(textwrap.dedent(inspect.getsource(helper)))
+        except (OSError, TypeError, SyntaxError):
+            continue  # a helper whose source is gone; the hidden test's guarded arrays still watch it
+        used |= {f"{product} (in {helper.__name__}, which it calls)" for product in _products_named(helper_tree)}
     loop = any(isinstance(node, (ast.For, ast.While, ast.comprehension)) for node in ast.walk(tree))
     return blank, sorted(used), loop
 
 
 def test_linear_grads_loops_no_matrix_product(linear_grads_loops):
-    """linear_grads_loops has explicit loops and names no matrix product (@, np.dot, np.matmul, np.einsum, ...)."""
+    """linear_grads_loops has explicit loops; it and the helpers it calls name no matrix product (@, np.dot, ...)."""
     try:
         blank, used, loop = matrix_products_in(linear_grads_loops)
     except (OSError, TypeError, SyntaxError) as error:
