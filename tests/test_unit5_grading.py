@@ -287,7 +287,7 @@ MISTAKES = {
         "gradient_check",
         {"n_directions=n_directions, seed=seed)": "n_directions=n_directions, seed=0)"},
         {GRADIENT_CHECK},
-        {GRADIENT_CHECK: ["for seed=0 and seed=1", "seed is not passed on"]},
+        {GRADIENT_CHECK: ["for seeds 0, 1, 2 and 3", "seed is not passed on"]},
     ),
     "gradient_check_ignores_n_directions": (
         "gradient_check",
