@@ -254,8 +254,9 @@ async def _stop(manager, client):
 async def stop_kernel(slot, remove_folder=True):
     """Kill the kernel of `slot`, every process it started (whatever session or parent they have now),
     and remove its folder."""
-    if slot.tree is not None and slot.tree.cgroup is None:
-        # Without a cgroup the kernel is the subreaper of its processes: kill them while it still is.
+    if slot.tree is not None:
+        # The submission's processes first, while the kernel still lives: none of them can act on the
+        # kernel's death (and without a cgroup the kernel is the subreaper that keeps them findable).
         await asyncio.to_thread(slot.tree.kill, True)
     await _stop(slot.manager, slot.client)
     if slot.tree is not None:

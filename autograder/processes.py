@@ -22,6 +22,14 @@ what a submission left running:
   from its environment and outlives a kernel that died before the grader
   stopped it is not found.
 
+When the grader stops a kernel, it kills the submission's processes first,
+while the kernel still lives, then the kernel, then anything left. A kernel
+that dies on its own (a crash, os._exit) leaves its processes running until
+the grader notices and stops the slot, a moment in which, without the
+sandbox, they can still act (as any cell could while the kernel ran): the
+gradebook check after the batch (autograder.grading.check_gradebook) is
+the layer behind that.
+
 Linux only (/proc); elsewhere a KernelTree finds nothing.
 
     tree = KernelTree(connection_file, cgroup=pids.new_group(96))   # or KernelTree(connection_file, token=...)
