@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 
 import nbformat
-import psutil
 import pytest
 
 from autograder import state
