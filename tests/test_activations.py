@@ -239,3 +239,14 @@ def test_backward_steps_refuse_mismatched_shapes_and_non_arrays(name):
     with pytest.raises(ValueError, match="Z contains 1 NaN"):
         step(np.ones((1, 2)), np.array([[np.nan, 0.0]]))
     assert step(np.ones((2, 3), dtype=np.float32), np.ones((2, 3), dtype=int)).dtype == np.float64
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "relu", "tanh", "linear"])
+@pytest.mark.parametrize("scalar", [0.5, -3.0, np.float64(2.0), np.array(-0.25)])
+def test_a_number_in_gives_a_number_out_for_every_activation_and_derivative(name, scalar):
+    """g(z) and g'(z) of a Python float, a numpy scalar or a 0-d array: one float, equal to the
+    value for a one-element array (sigmoid and its derivative used to raise on these)."""
+    for function in (activation(name), derivative(name)):
+        value = function(scalar)
+        assert np.ndim(value) == 0 and isinstance(value.item(), float), (function.__name__, type(value))
+        assert value == function(np.array([[float(scalar)]]))[0, 0]

@@ -63,7 +63,7 @@ def sigmoid_derivative(Z):
     denominator = exp_minus_abs + 1.0
     denominator *= denominator
     exp_minus_abs /= denominator
-    return exp_minus_abs
+    return _scalar_if_0d(exp_minus_abs)
 
 
 def relu_derivative(Z):
@@ -74,10 +74,10 @@ def relu_derivative(Z):
 
 def tanh_derivative(Z):
     """g'(Z) for tanh: 1 - tanh(Z)**2. Same shape as Z."""
-    t = tanh(Z)
+    t = np.array(tanh(Z), dtype=np.float64)  # a 0-d input gives a numpy scalar; work on an array
     t *= t  # in place: one (n, m) array for the whole computation
     np.subtract(1.0, t, out=t)
-    return t
+    return _scalar_if_0d(t)
 
 
 def identity_derivative(Z):
@@ -141,7 +141,7 @@ def tanh_backward(dA, Z):
 
 def _exp_minus_abs(Z):
     """exp(-|Z|), a new array in (0, 1]: it never overflows."""
-    out = np.abs(Z)
+    out = np.array(np.abs(Z), dtype=np.float64)  # np.abs of a 0-d array is a scalar: keep an array
     np.negative(out, out=out)
     np.exp(out, out=out)
     return out
@@ -154,7 +154,12 @@ def _sigmoid(Z):
     out = np.where(Z >= 0, 1.0, exp_minus_abs)
     exp_minus_abs += 1.0
     out /= exp_minus_abs
-    return out
+    return _scalar_if_0d(out)
+
+
+def _scalar_if_0d(out):
+    """A numpy float for a 0-d result (as np.tanh and np.maximum give), the array otherwise."""
+    return out[()] if out.ndim == 0 else out
 
 
 def _relu(Z):
