@@ -4,9 +4,8 @@ A visible test cell reads as a specification (docstring, inputs, a call or
 two): at most MAX_CELL_LINES lines, and the visible test code of units 1-5
 together at most MAX_TOTAL_LINES lines (it was 3,113 before issue #15).
 
-The limits are switched on by ENFORCED (the lead sets it to True once every
-unit's test logic has moved into utils.testing); the counter itself is always
-tested. Print the figures with
+Every unit's test logic lives in utils.testing and autograder.hidden, so the
+limits hold for every release notebook. Print the figures with
 
     python -m tests.test_release_shape          # per notebook: lines, non-blank lines, longest cell
 """
@@ -22,7 +21,6 @@ MAX_CELL_LINES = 15
 MAX_TOTAL_LINES = 800
 #: The assignments the 800-line budget of issue #15 is about.
 BUDGETED = ("01_", "02_", "03_", "04_", "05_")
-ENFORCED = False
 
 
 def visible_test_cells(notebook):
@@ -63,17 +61,12 @@ def test_the_counter_counts_only_visible_test_cells():
     assert visible_test_cells(notebook) == [("test_f", '"""f works."""\n\ncheck(f)')]
 
 
-needs_units = pytest.mark.skipif(not ENFORCED, reason="switched on by ENFORCED once units 1-5 are migrated (#15)")
-
-
-@needs_units
 @pytest.mark.parametrize("path", release_notebooks(), ids=lambda path: path.parent.name)
 def test_no_visible_test_cell_is_longer_than_a_specification(path):
     long_cells = {grade_id: lines for grade_id, lines in shape(path)["cells"].items() if lines > MAX_CELL_LINES}
     assert not long_cells, f"{path.parent.name}: test cells over {MAX_CELL_LINES} lines: {long_cells}"
 
 
-@needs_units
 def test_the_visible_test_code_of_units_1_to_5_is_at_most_800_lines():
     totals = {path.parent.name: shape(path)["lines"] for path in release_notebooks()
               if path.parent.name.startswith(BUDGETED)}
