@@ -79,8 +79,17 @@ class Difference:
         return f"{self.path}: {self.reason}"
 
 
+# Folders that editors and Python write beside notebooks (JupyterLab saves a checkpoint when a
+# notebook is opened); they are never part of a release and .gitignore keeps them out of git.
+NOT_RELEASED = frozenset({".ipynb_checkpoints", "__pycache__"})
+
+
 def _files(folder):
-    return {path.relative_to(folder).as_posix(): path for path in folder.rglob("*") if path.is_file()}
+    return {
+        path.relative_to(folder).as_posix(): path
+        for path in folder.rglob("*")
+        if path.is_file() and not NOT_RELEASED & set(path.relative_to(folder).parts)
+    }
 
 
 def check(course, assignments=None):

@@ -70,6 +70,8 @@ def lab_command(port, token, settings_dir, workspaces_dir, root_dir=COURSE_ROOT)
         "--no-browser", f"--IdentityProvider.token={token}",
         f"--LabApp.user_settings_dir={settings_dir}", f"--LabApp.workspaces_dir={workspaces_dir}",
         "--ServerApp.port_retries=0",
+        # checkpoints go to the test's scratch folder, not .ipynb_checkpoints/ beside the course's notebooks
+        f"--FileCheckpoints.checkpoint_dir={Path(workspaces_dir).parent / 'checkpoints'}",
     ]
     if os.geteuid() == 0:
         command.append("--allow-root")

@@ -66,6 +66,8 @@ ELEMENTWISE = [
     activations.identity_derivative,
 ]
 
+BACKWARD_STEPS = [activations.relu_backward, activations.sigmoid_backward, activations.tanh_backward]
+
 CASES = [
     *[case(g, WITH_NAN, expect=["Z contains 1 NaN", "(2, 3)"]) for g in ELEMENTWISE],
     *[case(g, WITH_INF, expect=["Z contains 1 NaN or infinite", "(2, 3)"]) for g in ELEMENTWISE],
@@ -75,6 +77,12 @@ CASES = [
     *[case(g, [[1.0, 2.0]], expect=["Z must be a numpy array", "list"]) for g in ELEMENTWISE],
     *[case(g, None, expect=["Z must be a float array", "NoneType"]) for g in ELEMENTWISE],
     case(activations.softmax, np.ones(3), expect=["Z must be 2-dimensional", "(3,)"]),
+    *[case(step, GOOD_Z, GOOD_Z.T, expect=[f"{step.__name__}: dA has shape (2, 3)", "Z has shape (3, 2)", "cache"])
+      for step in BACKWARD_STEPS],
+    *[case(step, WITH_NAN, GOOD_Z, expect=["dA contains 1 NaN", "(2, 3)"]) for step in BACKWARD_STEPS],
+    *[case(step, GOOD_Z, WITH_INF, expect=["Z contains 1 NaN or infinite", "(2, 3)"]) for step in BACKWARD_STEPS],
+    *[case(step, [[1.0, 2.0]], GOOD_Z, expect=["dA must be a numpy array", "list"]) for step in BACKWARD_STEPS],
+    *[case(step, GOOD_Z, None, expect=["Z must be a float array", "NoneType"]) for step in BACKWARD_STEPS],
     # forward
     case(forward.linear_forward, A_PREV, W.T, B, expect=["W has shape (5, 3)", "A_prev has shape (5, 7)"]),
     case(forward.linear_forward, A_PREV, W, B.ravel(), expect=["b must be 2-dimensional", "(3,)", "keepdims"]),
