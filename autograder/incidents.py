@@ -32,6 +32,7 @@ KINDS = (
     "test_value",         # a test cell ends in a value, which nbgrader reads as partial credit (instructor's bug)
     "gradebook_changed",  # the gradebook no longer holds what the grader wrote (autograder.gradebook.changes)
     "leftover_process",   # a process the submission started was still running when its kernel stopped (killed)
+    "worker_died",        # the Dask worker grading it died every time, the last time alone (autograder.distributed)
 )
 
 #: Kinds that are problems of the grading itself, not of the submission.
