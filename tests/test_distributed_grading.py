@@ -48,6 +48,7 @@ from tests.fixtures.pipeline import classroom
 from tests.fixtures.sandbox import attacks
 from tests.nbgrade_support import with_bug
 from tests.pg_support import postgres  # noqa: F401 - the session fixture
+from tests.process_support import processes_with
 from tests.test_unit1_grading import MISTAKES as UNIT1_MISTAKES
 
 REPO = Path(__file__).resolve().parents[1]
@@ -158,14 +159,7 @@ def run_grade(course, assignment, *options, env=None):
 
 
 def strays():
-    found = []
-    for process in psutil.process_iter(["cmdline"]):
-        try:
-            if any(TOKEN in part for part in process.info["cmdline"] or []):
-                found.append(process)
-        except psutil.Error:
-            continue
-    return found
+    return processes_with(TOKEN)
 
 
 def assert_gone(processes, what):

@@ -23,6 +23,7 @@ from autograder.grading import grade_submissions
 from autograder.sandbox import BubblewrapLauncher, self_test
 from tests.fixtures.pipeline import classroom
 from tests.fixtures.sandbox import attacks
+from tests.process_support import processes_with
 
 pytestmark = pytest.mark.slow
 
@@ -85,14 +86,7 @@ def _descendants(pid):
 
 
 def _strays():
-    found = []
-    for process in psutil.process_iter(["cmdline"]):
-        try:
-            if any(TOKEN in part for part in process.info["cmdline"] or []):
-                found.append(process)
-        except psutil.Error:
-            continue
-    return found
+    return processes_with(TOKEN)
 
 
 def test_kill_at_a_random_moment_then_rerun_gives_the_same_gradebook(tmp_path, uninterrupted):
