@@ -45,9 +45,6 @@ PASTED_NAMES = {
     "L_model_forward": ("utils.forward", "model_forward", "it returns (AL, caches) like the one you know"),
     "initialize_parameters_deep": ("utils.initialization", "initialize_parameters",
                                    "it takes layer_dims and a seed"),
-    "sigmoid_backward": ("utils.activations", "sigmoid_derivative", "dZ = dA * sigmoid_derivative(Z)"),
-    "relu_backward": ("utils.activations", "relu_derivative", "dZ = dA * relu_derivative(Z)"),
-    "tanh_backward": ("utils.activations", "tanh_derivative", "dZ = dA * tanh_derivative(Z)"),
     "load_dataset": ("utils.datasets", "load_breast_cancer", "see also load_digits and make_planar"),
     "load_data": ("utils.datasets", "load_breast_cancer", "see also load_digits and make_planar"),
 }
