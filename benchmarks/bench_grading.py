@@ -63,9 +63,15 @@ BIN = Path(sys.executable).parent
 
 
 def synthetic_class(course, assignment, students):
-    """{student_id: notebook}: the solution, a blank and each typical mistake, in rotation."""
+    """{student_id: notebook}: the solution, a blank and each typical mistake, in rotation.
+
+    The typical mistakes are the fixture's and unit 1's (tests/fixtures/pipeline/classroom.py);
+    any other assignment of source/ rotates the solution and the blank only.
+    """
     if assignment == classroom.UNIT1:
         mistakes = [lambda name=name: classroom.unit1_mistake(course, name) for name in classroom.UNIT1_MISTAKES]
+    elif assignment != classroom.FIXTURE:
+        mistakes = []
     else:
         mistakes = [lambda grade_id=grade_id, code=code: classroom.submission(course, assignment, {grade_id: code})
                     for grade_id, code, _ in classroom.FIXTURE_MISTAKES.values()]
