@@ -183,7 +183,7 @@ def test_reductions_refuse_a_bad_axis():
 # -- elementwise functions ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "log"])
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "log", "exp"])
 @given(data=st.data())
 def test_elementwise_functions(name, data):
     shape = data.draw(hnp.array_shapes(min_dims=0, max_dims=2, max_side=5))
@@ -316,3 +316,107 @@ def test_graded_checks_refuse_an_answer_that_uses_the_engine(answer):
     assert "Compute the result yourself" in str(caught.value)
     dA_prev, dW, db = check_does_not_call(_layer_gradients_by_hand, (dZ, cache), ORACLES)   # by hand: allowed
     assert dW.shape == (3, 5)
+
+
+# -- exp, log_softmax, detach ------------------------------------------------------------------------
+
+
+def test_exp_has_the_conventions_of_the_other_elementwise_functions():
+    x = Tensor(np.array([[0.0, 1.0], [-2.0, 0.5]]))
+    y = autodiff.exp(x)
+    assert isinstance(y, Tensor) and y.op == "exp" and y.parents == (x,) and y.data.dtype == np.float64
+    assert np.allclose(y.data, np.exp(x.data))
+    backpropagate((y * 3.0).sum())
+    assert np.allclose(x.grad, 3.0 * np.exp(x.data))          # the VJP of exp is g * exp(x)
+    assert autodiff.exp(2.0).shape == () and abs(float(autodiff.exp(0).data) - 1.0) == 0.0
+
+
+@given(data=st.data())
+def test_log_softmax(data):
+    n, m = data.draw(st.integers(1, 5)), data.draw(st.integers(1, 4))
+    z = data.draw(arrays((n, m), st.floats(-5.0, 5.0)))
+    analytic, numeric, scale = gradient_through(autodiff.log_softmax, z)
+    assert_gradients_match(analytic, numeric, scale)
+    expected = z - np.log(np.exp(z).sum(axis=0, keepdims=True))
+    assert np.allclose(autodiff.log_softmax(Tensor(z)).data, expected, rtol=0, atol=1e-12)
+
+
+def test_cross_entropy_from_log_softmax_has_the_gradient_softmax_minus_y_and_does_not_overflow():
+    rng = np.random.default_rng(4)
+    for scale in (1.0, 1000.0):                                  # exp(1000) overflows without the shift
+        Z = Tensor(scale * rng.standard_normal((4, 6)))
+        Y = np.eye(4)[:, rng.integers(0, 4, 6)]
+        losses = -(Y * autodiff.log_softmax(Z)).sum(axis=0)       # (m,): one loss per example
+        assert losses.shape == (6,) and np.all(np.isfinite(losses.data))
+        backpropagate(losses.sum())
+        shifted = np.exp(Z.data - Z.data.max(axis=0, keepdims=True))
+        assert np.allclose(Z.grad, shifted / shifted.sum(axis=0, keepdims=True) - Y, rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match=r"log_softmax needs a 2-D tensor.*\(3,\)"):
+        autodiff.log_softmax(Tensor(np.ones(3)))
+
+
+def test_detach_keeps_the_value_and_stops_the_gradient():
+    x = Tensor(np.array([[1.5, -2.0, 0.25]]))
+    frozen = autodiff.detach(x * 2.0)
+    assert frozen.parents == () and frozen.vjp is None and frozen.op == "leaf"
+    assert np.array_equal(frozen.data, 2.0 * x.data) and frozen.data is not x.data
+    backpropagate((frozen * x).sum())                      # only the direct path reaches x: d(c * x)/dx = c
+    assert np.array_equal(x.grad, 2.0 * x.data)
+    assert np.array_equal(frozen.grad, x.data)              # the detached leaf still gets its own gradient
+    backpropagate((x * x).sum())                            # without detach: 2x from both factors
+    assert np.array_equal(x.grad, 2.0 * x.data)
+    assert all(node is not x for node in graph_nodes((autodiff.detach(x) * autodiff.detach(x)).sum()))   # x left the graph
+    assert np.array_equal(autodiff.detach(np.array([1.0, 2.0])).data, [1.0, 2.0]) and autodiff.detach(3).shape == ()
+
+
+def test_detaching_a_carried_state_every_k_steps_is_truncated_backprop():
+    """A scalar recurrence a<t> = tanh(w a<t-1> + x<t>), J = sum_t a<t>: detach every k steps vs a hand-truncated walk."""
+    rng = np.random.default_rng(5)
+    xs, w0, T, k = rng.standard_normal(7), 0.8, 7, 3
+
+    def gradient(k):
+        w, a, J = Tensor(w0), Tensor(0.3), 0.0
+        for t in range(T):
+            if k and t and t % k == 0:
+                a = autodiff.detach(a)
+            a = autodiff.tanh(w * a + xs[t])
+            J = J + a
+        backpropagate(J)
+        return float(w.grad)
+
+    states = [0.3]
+    for t in range(T):
+        states.append(np.tanh(w0 * states[-1] + xs[t]))
+    by_hand = 0.0
+    for end in range(1, T + 1):            # the loss a<end>, walked back to the start of its own chunk only
+        start = ((end - 1) // k) * k + 1
+        carried = 1.0
+        for t in range(end, start - 1, -1):
+            dz = carried * (1 - states[t] ** 2)
+            by_hand += dz * states[t - 1]
+            carried = dz * w0
+    assert abs(gradient(k) - by_hand) < 1e-12
+    assert abs(gradient(None) - gradient(k)) > 1e-3            # the truncated gradient is not the full one
+    full_numeric = numerical_gradient(lambda v: float(sum(_scalar_states(v, xs, 0.3))), np.array(w0))
+    assert abs(gradient(None) - float(full_numeric)) < 1e-7
+
+
+def _scalar_states(w, xs, a):
+    states = []
+    for x in xs:
+        a = np.tanh(w * a + x)
+        states.append(a)
+    return states
+
+
+@pytest.mark.parametrize("operation", ["exp", "detach", "log_softmax"])
+def test_graded_checks_refuse_the_new_operations(operation):
+    def answer(dZ, cache):
+        A_prev, W, b = cache
+        getattr(autodiff, operation)(np.ones((2, 2)))
+        return _layer_gradients_by_hand(dZ, cache)
+
+    rng = np.random.default_rng(1)
+    cache = (rng.standard_normal((5, 7)), rng.standard_normal((3, 5)), rng.standard_normal((3, 1)))
+    with pytest.raises(AssertionError, match=r"called utils\.autodiff\."):
+        check_does_not_call(answer, (rng.standard_normal((3, 7)), cache), ORACLES)

@@ -27,8 +27,16 @@ Operations, with their shapes:
 * `a.T`: transpose of a 2-D tensor.
 * `a.sum(axis=None, keepdims=False)`, `a.mean(...)`: over all entries
   (a 0-d result) or along one axis.
-* `relu(a)`, `sigmoid(a)`, `tanh(a)`, `log(a)`: elementwise, any shape.
-  relu'(0) is taken as 0, as everywhere in the course; log needs entries > 0.
+* `relu(a)`, `sigmoid(a)`, `tanh(a)`, `log(a)`, `exp(a)`: elementwise, any
+  shape. relu'(0) is taken as 0, as everywhere in the course; log needs
+  entries > 0.
+* `log_softmax(z)`: (n, m) -> (n, m), the log of the softmax of each
+  column, built from the operations above; `-(Y * log_softmax(Z)).sum(axis=0)`
+  is the cross-entropy loss of each example, shape (m,).
+* `detach(a)`: a new leaf holding a's value, with no parents, so no gradient
+  flows back through it (PyTorch's `a.detach()`, JAX's
+  `jax.lax.stop_gradient`). Truncated backprop through time is detaching the
+  carried hidden state every k steps.
 
 Broadcasting in the forward pass means a sum in the backward pass: when an
 operand was stretched along an axis (b of shape (n_l, 1) added to a
@@ -203,6 +211,42 @@ def log(x):
     if not np.all(x.data > 0):
         raise ValueError(f"log needs entries > 0, got {int(np.sum(~(x.data > 0)))} entries <= 0 (shape {x.shape})")
     return Tensor(np.log(x.data), (x,), lambda g: (g / x.data,), "log")
+
+
+def exp(x):
+    """e**x elementwise, any shape; its VJP is g * exp(x) (the result itself)."""
+    x = _as_tensor(x)
+    e = np.exp(x.data)
+    return Tensor(e, (x,), lambda g: (g * e,), "exp")
+
+
+def log_softmax(z):
+    """log(softmax(z)) of each column of z: (n, m) -> (n, m), built from -, exp, sum and log.
+
+    Column i gives log(exp(z[:, i]) / sum_j exp(z[j, i])). Each column's largest entry
+    (a constant array of shape (1, m), no gradient) is subtracted first so that exp
+    cannot overflow; the result does not depend on that shift, so neither does its gradient. The cross-entropy of
+    one-hot labels Y (n, m) is -(Y * log_softmax(z)).sum(axis=0), one loss per column;
+    its gradient with respect to z is softmax(z) - Y, column by column.
+    """
+    z = _as_tensor(z)
+    if z.data.ndim != 2:
+        raise ValueError(f"log_softmax needs a 2-D tensor (classes, examples), got shape {z.shape}")
+    shifted = z - z.data.max(axis=0, keepdims=True)                      # (n, m) - (1, m)
+    return shifted - log(exp(shifted).sum(axis=0, keepdims=True))        # (n, m) - (1, m)
+
+
+def detach(x):
+    """A new leaf holding x's value (a copy, same shape), with no parents: no gradient flows back through it.
+
+    x: a Tensor, an ndarray or a number. backpropagate stops here, so whatever x was
+    computed from gets no gradient along this path (the leaf's own .grad is still
+    filled in). It is PyTorch's `x.detach()` and JAX's `jax.lax.stop_gradient(x)`.
+    Truncated backprop through time is exactly this, applied every k steps to the
+    hidden state carried into the next step: the forward values are unchanged, and
+    the gradient stops at each chunk's start.
+    """
+    return Tensor(x.data if isinstance(x, Tensor) else x)
 
 
 # -- the backward pass -------------------------------------------------------------------------
