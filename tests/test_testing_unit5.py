@@ -18,6 +18,7 @@ from tests.nbgrade_support import notebook_path, solution_code
 from utils.forward import model_forward
 from utils.initialization import initialize_parameters
 from utils.testing import unit5
+from utils.checks import run_student
 from utils.testing._common import GraderBugError, replaced
 
 ASSIGNMENT = "05_l_layer_backward"
@@ -92,21 +93,27 @@ def test_problems_have_the_documented_shapes_and_repeat_for_a_seed():
 
 
 def test_finite_difference_expectations_agree_with_the_analytic_gradients():
-    dZ, cache = unit5.linear_problem(11, 5, 3, 7)
+    """On the registered problems (the only ones they answer), against analytic values and the reference."""
+    dZ, cache = unit5.linear_problem(501, 5, 3, 7)
     step = unit5._linear_step(dZ, cache)
     for got, want in zip((step["dA_prev"], step["dW"], step["db"]), analytic_linear(dZ, cache)):
         np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-9)
-    for name in unit5.LAYER_ACTIVATIONS:
-        dA, cache = unit5.layer_problem(12, 6, 3, 7, name)
-        layer = unit5._layer(dA, cache, name)
-        want = hidden.reference_linear_activation_backward(dA, cache, name)
+    for seed, sizes in unit5.LAYER_PROBLEMS.items():
+        dA, cache = unit5.layer_problem(seed, *sizes)
+        layer = unit5._layer(dA, cache, sizes[3])
+        want = hidden.reference_linear_activation_backward(dA, cache, sizes[3])
         for got, expected in zip((layer["dA_prev"], layer["dW"], layer["db"]), want):
             np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-8)
+        other = np.ones_like(dA)  # any dA goes with a registered cache (the stand-ins need that)
+        step = unit5._linear_step(other, cache[0])
+        for got, want in zip((step["dA_prev"], step["dW"], step["db"]), analytic_linear(other, cache[0])):
+            np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-9)
 
 
-@pytest.mark.parametrize("output, dims", [("sigmoid", [6, 5, 3, 1]), ("softmax", [5, 7, 3, 4])])
-def test_network_expectation_and_the_sigmoid_walk_agree_with_the_reference(output, dims):
-    X, Y, params, AL, caches = unit5.network_problem(13, dims, 9, output)
+@pytest.mark.parametrize("seed", [521, 522])
+def test_network_expectation_and_the_sigmoid_walk_agree_with_the_reference(seed):
+    dims, m, output = unit5.NETWORK_PROBLEMS[seed]
+    X, Y, params, AL, caches = unit5.network_problem(seed, list(dims), m, output)
     expected = reference.model_backward(AL, Y, caches, hidden="relu", output=output)
     for key, value in unit5._network(caches, AL - Y).items():
         np.testing.assert_allclose(value, expected[key], rtol=1e-5, atol=1e-8, err_msg=key)
@@ -119,7 +126,7 @@ def test_network_expectation_and_the_sigmoid_walk_agree_with_the_reference(outpu
 
 
 def test_linear_backward_stand_in_answers_its_caches_only():
-    dZ, cache = unit5.linear_problem(21, 5, 3, 7)
+    dZ, cache = unit5.linear_problem(501, 5, 3, 7)
     _, other = unit5.linear_problem(22, 5, 3, 7)
     fake = unit5.linear_backward_stand_in([cache])
     for got, want in zip(fake(dZ=dZ, cache=tuple(x.copy() for x in cache)), analytic_linear(dZ, cache)):
@@ -135,7 +142,7 @@ def test_linear_backward_stand_in_answers_its_caches_only():
 
 def test_layer_stand_in_takes_keyword_calls_and_refuses_what_it_does_not_know():
     """#20.1: the stand-in has the assignment's signature, so activation="relu" reaches it."""
-    X, Y, params, AL, caches = unit5.network_problem(23, [6, 5, 3, 1], 9, "sigmoid")
+    X, Y, params, AL, caches = unit5.network_problem(521, [6, 5, 3, 1], 9, "sigmoid")
     fake = unit5.layer_backward_stand_in(caches)
     dA1 = np.ones((5, 9))
     got = fake(dA=dA1, cache=caches[0], activation="relu")
@@ -155,7 +162,7 @@ def test_layer_stand_in_takes_keyword_calls_and_refuses_what_it_does_not_know():
 
 
 def test_L_model_backward_stand_in_answers_batches_of_its_data_only():
-    X, Y = unit5.training_problem(25, 4, 11, 1)
+    X, Y = unit5.training_problem(541, 4, 11, 1)
     fake = unit5.L_model_backward_stand_in(X, Y, "sigmoid")
     params = initialize_parameters([4, 5, 3, 1], seed=1)
     columns = [7, 2, 5]
@@ -376,7 +383,7 @@ def test_gradient_check_right_and_its_holes(solution):
 
 def test_hidden_directional_check_names_an_ignored_n_directions_or_seed(solution, capsys):
     X, Y, params, *_ = unit5.network_problem(77, [5, 4, 3, 1], 9, "sigmoid")
-    numeric = unit5._cost_gradients(params, X, Y, "sigmoid")
+    numeric = hidden.cost_gradients(params, X, Y, "sigmoid")
     hidden.check_directional_exactly(solution["gradient_check"], params, X, Y, "sigmoid", numeric, "here")
     sorted_order = gradient_check_variant(solution, "results = directional_check(cost, params,",
                                           "results = directional_check(cost, {k: params[k] for k in sorted(params)},")
@@ -391,7 +398,7 @@ def test_hidden_directional_check_names_an_ignored_n_directions_or_seed(solution
 
 def test_wrong_beyond_the_first_direction_is_invisible_to_one_direction_only():
     X, Y, params, *_ = unit5.network_problem(78, [5, 4, 3, 1], 9, "sigmoid")
-    numeric = unit5._cost_gradients(params, X, Y, "sigmoid")
+    numeric = hidden.cost_gradients(params, X, Y, "sigmoid")
     wrong = hidden.wrong_beyond_the_first_direction(params, numeric, seed=4)
     one = hidden._directional_values(params, X, Y, "sigmoid", wrong, 1, 4)["given"]
     three = hidden._directional_values(params, X, Y, "sigmoid", wrong, 3, 4)["given"]
@@ -434,7 +441,8 @@ def test_the_hidden_references_have_the_assignments_signatures():
 def test_shipped_helpers_are_forbidden_in_hidden_tests(solution):
     forbidden = hidden_common.forbidden_calls()
     codes = {getattr(item, "__code__", None) for item in forbidden}
-    for name in ("_linear_step", "_layer", "_network", "_walk", "linear_backward_stand_in", "L_model_backward_stand_in",
+    for name in ("_linear_step", "_layer", "_network", "_walk", "_cost_gradients", "update_suspects",
+                 "linear_backward_stand_in", "layer_backward_stand_in", "L_model_backward_stand_in",
                  "test_linear_backward", "check_L_model_backward"):
         assert getattr(unit5, name).__code__ in codes, name
     cheat = variant(solution, "from utils.testing import unit5 as u\n"
@@ -443,3 +451,242 @@ def test_shipped_helpers_are_forbidden_in_hidden_tests(solution):
                               "    return g['dA_prev'], g['dW'], g['db']\n")
     message = failure(hidden.test_linear_backward, cheat["linear_backward"])
     assert message.startswith("linear_backward called utils.testing.unit5._linear_step")
+
+
+# ---- nothing shipped answers a fresh input: the helpers know the registered problems only -------------
+
+REFUSED = "answers only for the inputs of this notebook's own test cells"
+
+
+def refused(function, *args, **kwargs):
+    """The refusal message of function(*args, **kwargs), which must be the registry's refusal."""
+    message = failure(function, *args, **kwargs)
+    assert REFUSED in message and "test helpers" in message and "write your function from the formulas" in message, (
+        message)
+    return message
+
+
+def fresh_network(output="sigmoid"):
+    """A network problem of a fresh seed and shape: no visible test's."""
+    return unit5.network_problem(8, [4, 6, 2] if output == "sigmoid" else [4, 6, 3], 5, output)
+
+
+def test_the_registries_are_the_visible_tests_own_problems():
+    """Every seed the visible cells use is registered with their sizes (a cell and its registry cannot drift)."""
+    import nbformat
+
+    cells = nbformat.read(notebook_path("source", ASSIGNMENT), as_version=4).cells
+    tests = "\n".join(cell.source for cell in cells if cell.metadata.get("nbgrader", {}).get("grade")
+                      and not cell.metadata["nbgrader"].get("solution"))
+    calls = {
+        "linear_problem": {seed: f"seed={seed}, n_prev={n_prev}, n={n}, m={m}"
+                           for seed, (n_prev, n, m) in unit5.LINEAR_PROBLEMS.items()},
+        "layer_problem": {seed: f'seed={seed}, n_prev={n_prev}, n={n}, m={m}, activation="{name}"'
+                          for seed, (n_prev, n, m, name) in unit5.LAYER_PROBLEMS.items()},
+        "network_problem": {seed: f'seed={seed}, layer_dims={list(dims)}, m={m}, output="{output}"'
+                            for seed, (dims, m, output) in unit5.NETWORK_PROBLEMS.items() if seed != 551},
+        "update_problem": {seed: f"seed={seed}, layer_dims={list(dims)}" for seed, dims in unit5.UPDATE_PROBLEMS.items()},
+        "training_problem": {seed: f"seed={seed}, n_x={n_x}, m={m}, n_out={n_out}"
+                             for seed, (n_x, m, n_out) in unit5.TRAINING_PROBLEMS.items()},
+    }
+    for function, by_seed in calls.items():
+        for seed, arguments in by_seed.items():
+            assert f"unit5.{function}({arguments})" in tests, (function, seed)
+    assert 'unit5.network_problem(seed=551, layer_dims=[5, 4, 3, 1], m=9, output="sigmoid")' in tests
+
+
+def test_the_expected_values_refuse_fresh_inputs():
+    dZ, cache = unit5.linear_problem(11, 5, 3, 7)
+    message = refused(unit5._linear_step, dZ, cache)
+    assert message.startswith("utils.testing.unit5._linear_step answers only for the inputs of this notebook's own "
+                              "test cells, and these are not theirs: linear_cache[0] has the test's shape (5, 7) but "
+                              "other values.")
+    refused(unit5._linear_step, dZ[:, :4], tuple(item[:, :4] if item.shape[1] == 7 else item for item in cache))
+    dA, cache = unit5.layer_problem(12, 6, 3, 7, "relu")
+    refused(unit5._layer, dA, cache, "relu")
+    dA, cache = unit5.layer_problem(511, 6, 3, 7, "relu")
+    assert "activation is 'sigmoid', not the test's 'relu'" in refused(unit5._layer, dA, cache, "sigmoid")
+    for output in ("sigmoid", "softmax"):
+        X, Y, params, AL, caches = fresh_network(output)
+        refused(unit5._network, caches, AL - Y)
+        refused(unit5._walk, caches, AL - Y, "relu")
+        refused(unit5._cost_gradients, params, X, Y, output)
+    X, Y, params, AL, caches = unit5.network_problem(551, [5, 4, 3, 1], 9, "sigmoid")
+    assert "output is 'softmax', not the test's 'sigmoid'" in refused(unit5._cost_gradients, params, X, Y, "softmax")
+    nudged = {key: value + (key == "b2") * 1e-3 for key, value in params.items()}
+    assert "params['b2'] has the test's shape (3, 1) but other values" in refused(
+        unit5._cost_gradients, nudged, X, Y, "sigmoid")
+    params, grads = unit5.update_problem(9, [5, 4, 3, 1])
+    refused(unit5.update_suspects, "W1", params, grads, 0.1)
+
+
+def test_the_expected_values_on_the_registered_problems_are_the_references():
+    for seed in (521, 522, 551):
+        dims, m, output = unit5.NETWORK_PROBLEMS[seed]
+        X, Y, params, AL, caches = unit5.network_problem(seed, list(dims), m, output)
+        expected = reference.model_backward(AL, Y, caches, hidden="relu", output=output)
+        numeric = unit5._cost_gradients(params, X, Y, output)
+        assert sorted(numeric) == sorted(key for key in expected if not key.startswith("dA"))
+        for key, value in numeric.items():
+            np.testing.assert_allclose(value, expected[key], rtol=1e-5, atol=1e-8, err_msg=key)
+    params, grads = unit5.update_problem(531, [5, 4, 3, 1])
+    suspects = unit5.update_suspects("W2", params, grads, 0.07)
+    assert list(suspects) == list(unit5.update_mistakes("W2"))
+    lost = suspects["the update lost W2 and the minus sign: the new W2 is W2 - learning_rate * dW2, not "
+                    "learning_rate * dW2"]
+    np.testing.assert_allclose(params["W2"] - 0.07 * lost, 0.07 * grads["dW2"])  # after = learning_rate * dW2
+
+
+def test_the_training_backward_pass_answers_batches_of_a_visible_X_only():
+    """_network answers any parameters on columns of a registered X (the training stand-in needs that), no other."""
+    X, Y = unit5.training_problem(542, 4, 11, 3)
+    params = initialize_parameters([4, 5, 3], seed=2)
+    AL, caches = model_forward(X[:, [9, 0, 4]], params, hidden="relu", output="softmax")
+    grads = unit5._network(caches, AL - Y[:, [9, 0, 4]])
+    expected = reference.model_backward(AL, Y[:, [9, 0, 4]], caches, hidden="relu", output="softmax")
+    for key, value in expected.items():
+        np.testing.assert_allclose(grads[key], value, rtol=1e-5, atol=1e-8, err_msg=key)
+    shifted = [((A_prev + (layer == 0), W, b), Z) for layer, ((A_prev, W, b), Z) in enumerate(caches)]
+    assert "the inputs caches[0][0][0] are not columns of a visible test's X" in refused(
+        unit5._network, shifted, AL - Y[:, [9, 0, 4]])
+
+
+def test_the_stand_in_factories_refuse_fresh_inputs():
+    _, cache = unit5.linear_problem(21, 5, 3, 7)
+    refused(unit5.linear_backward_stand_in, [cache])
+    *_, caches = fresh_network()
+    refused(unit5.layer_backward_stand_in, caches)
+    refused(unit5.linear_backward_stand_in, [layer[0] for layer in caches])
+    X, Y = unit5.training_problem(25, 4, 11, 1)
+    refused(unit5.L_model_backward_stand_in, X, Y, "sigmoid")
+    X, Y = unit5.training_problem(541, 4, 11, 1)
+    assert "Y has the test's shape (1, 11) but other values" in refused(unit5.L_model_backward_stand_in, X, 1 - Y,
+                                                                          "sigmoid")
+
+
+def test_the_visible_tests_refuse_fresh_inputs_before_running_the_answer(solution):
+    """A test given other inputs than its cell's says so (and runs nothing of the student's)."""
+    def never(*args, **kwargs):
+        raise RuntimeError("the student's function ran")
+
+    dZ, cache = unit5.linear_problem(11, 5, 3, 7)
+    refused(unit5.test_linear_backward, never, dZ, cache)
+    refused(unit5.check_linear_backward, solution["linear_backward"](dZ, cache), dZ, cache)
+    dA, cache = unit5.layer_problem(12, 6, 3, 7, "tanh")
+    refused(unit5.test_linear_activation_backward, never, dA, cache, "tanh")
+    X, Y, params, AL, caches = fresh_network("softmax")
+    refused(unit5.test_L_model_backward, never, AL, Y, caches, "softmax")
+    refused(unit5.check_L_model_backward, solution["L_model_backward"](AL, Y, caches, "softmax"), AL, Y, caches,
+            "softmax")
+    refused(unit5.test_gradient_check, never, params, X, Y, "softmax")
+    params, grads = unit5.update_problem(9, [5, 4, 3, 1])
+    refused(unit5.test_update_parameters, never, params, grads, 0.1)
+    X, Y = unit5.training_problem(25, 4, 11, 1)
+    refused(unit5.test_train_network, never, solution["update_parameters"], X, Y, [4, 5, 3, 1], 0.3, 4, 3)
+
+
+# Answers built on the shipped helpers: right on the visible tests' inputs, refused on any other.
+# {name: (graded function, code, the visible test cell's call, the hidden test's call)}
+HELPER_ANSWERS = {
+    "_linear_step": ("linear_backward", """
+def linear_backward(dZ, cache):
+    step = unit5._linear_step(dZ, cache)
+    return step["dA_prev"], step["dW"], step["db"]
+""", "linear"),
+    "linear_backward_stand_in": ("linear_backward", """
+def linear_backward(dZ, cache):
+    return unit5.linear_backward_stand_in([cache])(dZ, cache)
+""", "linear"),
+    "_layer": ("linear_activation_backward", """
+def linear_activation_backward(dA, cache, activation):
+    step = unit5._layer(dA, cache, activation)
+    return step["dA_prev"], step["dW"], step["db"]
+""", "layer"),
+    "layer_backward_stand_in": ("linear_activation_backward", """
+def linear_activation_backward(dA, cache, activation):
+    return unit5.layer_backward_stand_in([cache])(dA, cache, activation)
+""", "layer"),
+    "_network": ("L_model_backward", """
+def L_model_backward(AL, Y, caches, output="sigmoid"):
+    return unit5._network(caches, AL - Y)
+""", "network"),
+    "_walk": ("L_model_backward", """
+def L_model_backward(AL, Y, caches, output="sigmoid"):
+    return unit5._walk(caches, AL - Y, "relu")
+""", "network"),
+    "L_model_backward_stand_in": ("L_model_backward", """
+def L_model_backward(AL, Y, caches, output="sigmoid"):
+    return unit5.L_model_backward_stand_in(caches[0][0][0], Y, output)(AL, Y, caches, output)
+""", "network"),
+    "update_suspects": ("update_parameters", """
+def update_parameters(params, grads, learning_rate):
+    return {name: learning_rate * unit5.update_suspects(name, params, grads, learning_rate)[
+        unit5.update_mistakes(name)[3]] for name in params}
+""", "update"),
+    "_cost_gradients": ("gradient_check", """
+def gradient_check(params, X, Y, output="sigmoid", method="full", backward=None, n_directions=3, seed=0):
+    AL, caches = model_forward(X, params, hidden="relu", output=output)
+    grads = (backward or L_model_backward)(AL, Y, caches, output)
+    numeric = unit5._cost_gradients(params, X, Y, output)
+    names = sorted(params)
+    if method == "full":
+        return relative_error(np.concatenate([np.ravel(grads["d" + k]) for k in names]),
+                              np.concatenate([np.ravel(numeric["d" + k]) for k in names]))
+    return max(r.relative_error for r in directional_check(
+        lambda p: compute_cost(model_forward(X, p, hidden="relu", output=output)[0], Y, output), params, grads,
+        n_directions=n_directions, seed=seed))
+""", "gradient"),
+}
+
+
+def run_part(kind, namespace, where):
+    """The visible test (where="visible") or the hidden test (where="hidden") of a part, on `namespace`'s answer."""
+    if kind == "linear":
+        if where == "hidden":
+            return hidden.test_linear_backward(namespace["linear_backward"])
+        return unit5.test_linear_backward(namespace["linear_backward"], *unit5.linear_problem(501, 5, 3, 7))
+    if kind == "layer":
+        if where == "hidden":
+            return hidden.test_linear_activation_backward(namespace["linear_activation_backward"], "sigmoid")
+        return unit5.test_linear_activation_backward(namespace["linear_activation_backward"],
+                                                     *unit5.layer_problem(512, 6, 3, 7, "sigmoid"), "sigmoid")
+    if kind == "network":
+        if where == "hidden":
+            return hidden.test_L_model_backward(namespace["L_model_backward"], "softmax")
+        *_, AL, caches = problem = unit5.network_problem(522, [6, 5, 3, 4], 9, "softmax")
+        return unit5.test_L_model_backward(namespace["L_model_backward"], AL, problem[1], caches, "softmax")
+    if kind == "update":
+        if where == "hidden":
+            return hidden.test_update_parameters(namespace["update_parameters"])
+        return unit5.test_update_parameters(namespace["update_parameters"], *unit5.update_problem(531, [5, 4, 3, 1]),
+                                            0.07)
+    if where == "hidden":
+        return hidden.test_gradient_check(namespace["gradient_check"])
+    X, Y, params, *_ = unit5.network_problem(551, [5, 4, 3, 1], 9, "sigmoid")
+    return unit5.test_gradient_check(namespace["gradient_check"], params, X, Y, "sigmoid")
+
+
+@pytest.mark.parametrize("helper", sorted(HELPER_ANSWERS))
+def test_an_answer_built_on_a_shipped_helper_passes_only_the_visible_inputs(solution, helper, monkeypatch, capsys):
+    """Each helper is right on its own test's inputs (the visible test passes), and in the hidden test it fails on
+    the refusal itself, even with the hidden tests' call detection switched off."""
+    graded, code, kind = HELPER_ANSWERS[helper]
+    namespace = variant(solution, "from utils.testing import unit5\n" + code)
+    if helper == "L_model_backward_stand_in":  # it knows the training tests' X only, not Part 3's networks
+        refused(run_part, kind, namespace, "visible")
+    else:
+        run_part(kind, namespace, "visible")
+    monkeypatch.setattr(hidden, "call_hidden", lambda func, *args, forbidden=None, name=None, **kwargs: run_student(
+        func, *args, name=name, **kwargs))
+    message = refused(run_part, kind, namespace, "hidden")
+    assert f"utils.testing.unit5.{helper} answers only" in message or helper.endswith("stand_in"), message
+
+
+def test_a_train_network_built_on_the_training_stand_in_is_refused_on_the_digits(solution):
+    """The stand-in that trains the visible test's network refuses the digits (and any fresh data)."""
+    code = changed("train_network", "grads = L_model_backward(AL, Y[:, columns], caches, output)",
+                   "grads = unit5.L_model_backward_stand_in(X, Y, output)(AL, Y[:, columns], caches, output)")
+    borrowed = variant(solution, "from utils.testing import unit5\n" + code)
+    short = variant(solution, "def digits_hyperparameters():\n    return {'layer_dims': [64, 10, 10], "
+                              "'learning_rate': 0.1, 'num_iterations': 2, 'batch_size': 8}\n")
+    refused(unit5.test_digits, borrowed["train_network"], short["digits_hyperparameters"], 0, 0.95)

@@ -13,6 +13,12 @@ reference functions below in place of the graded functions it calls, and
 checks the result with the same checks as the visible test
 (utils.testing.unit5), then prints "The hidden checks passed."
 
+The expected values are this module's own (linear_step, layer, network,
+walk, cost_gradients, update_suspects: autograder.reference and
+utils.gradcheck), handed to the shared checks: the shipped helpers of
+utils.testing.unit5 answer only for the visible tests' problems and refuse
+fresh inputs.
+
 The references replace students' functions through `replaced`, so they have
 the assignment's exact signatures (SIGNATURES), and they use nothing of
 utils.testing (that would count as a forbidden call of the student's).
@@ -28,7 +34,7 @@ from autograder.hidden._common import call_hidden, hidden_rng, hidden_sizes, hid
 from utils.activations import derivative
 from utils.checks import check_float, check_type, run_student
 from utils.forward import model_forward
-from utils.gradcheck import directional_check, relative_error
+from utils.gradcheck import directional_check, numerical_gradients, relative_error
 from utils.losses import compute_cost, one_hot
 from utils.testing import unit5
 
@@ -36,6 +42,57 @@ from utils.testing import unit5
 SIGNATURES = dict(unit5.SIGNATURES)
 
 DONE = "The hidden checks passed."
+
+
+# ----------------------------------------------------------------------------
+# Expected values for fresh inputs (what the shared checks of unit5 take as expected=, network=, ...)
+# ----------------------------------------------------------------------------
+
+
+def _backward_from(dZL, caches, hidden="relu"):
+    """reference.model_backward started from the output gradient dZL (n_L, m): a linear output with AL = 0 and
+    Y = -dZL / 2, whose dZL = 2 (AL - Y). {"dA0", ..., "dW1", "db1", ...}, dA per example."""
+    dZL = np.asarray(dZL, dtype=float)
+    zeros = np.zeros_like(dZL)
+    return reference.model_backward(zeros, zeros - dZL / 2, caches, hidden=hidden, output="linear")
+
+
+def linear_step(dZ, linear_cache):
+    """{"dA_prev", "dW", "db"} of the linear step with cache (A_prev, W, b) for dZ (n, m)."""
+    grads = _backward_from(dZ, [(linear_cache, np.zeros_like(dZ, dtype=float))])
+    return {"dA_prev": grads["dA0"], "dW": grads["dW1"], "db": grads["db1"]}
+
+
+def layer(dA, cache, activation):
+    """{"dA_prev", "dW", "db"} of one layer ((A_prev, W, b), Z) with g = activation, for dA (n, m)."""
+    linear_cache, Z = cache
+    return linear_step(dA * derivative(activation)(Z), linear_cache)
+
+
+def network(caches, dZL):
+    """The grads of a relu network's backward pass that starts from the output gradient dZL."""
+    return _backward_from(dZL, caches)
+
+
+def walk(caches, dZL, hidden):
+    """The same with g = `hidden` in the hidden layers (hidden="sigmoid" on a relu network: a typical mistake)."""
+    return _backward_from(dZL, caches, hidden)
+
+
+def cost_gradients(params, X, Y, output):
+    """{"dW1": ..., "db1": ...}: finite differences of J = compute_cost(model_forward(X, params), Y, output)."""
+    def cost(p):
+        return compute_cost(model_forward(X, p, hidden="relu", output=output)[0], Y, output)
+
+    return {"d" + name: value for name, value in numerical_gradients(cost, copy.deepcopy(params)).items()}
+
+
+def update_suspects(name, params, grads, learning_rate):
+    """{unit5.update_mistakes(name): the wrong (before - after) / learning_rate each gives} for one parameter."""
+    before, gradient = params[name], grads["d" + name]
+    values = (-gradient, gradient / learning_rate, np.zeros_like(gradient),
+              (before - learning_rate * gradient) / learning_rate)
+    return dict(zip(unit5.update_mistakes(name), values))
 
 
 # ----------------------------------------------------------------------------
@@ -56,9 +113,8 @@ def reference_linear_backward(dZ, cache):
                              f"Rule: {unit5.RULES['linear_cache']}.")
     A_prev, W, _ = cache
     _require_shape("linear_backward", "dZ", dZ, (W.shape[0], A_prev.shape[1]))
-    zeros = np.zeros_like(dZ, dtype=float)
-    grads = reference.model_backward(zeros, zeros - dZ / 2, [(cache, zeros)], hidden="relu", output="linear")
-    return grads["dA0"], grads["dW1"], grads["db1"]
+    step = linear_step(dZ, cache)
+    return step["dA_prev"], step["dW"], step["db"]
 
 
 def reference_linear_activation_backward(dA, cache, activation):
@@ -101,8 +157,8 @@ def test_linear_backward(linear_backward):
         dZ, cache = unit5.linear_problem(int(rng.integers(2**31)), n_prev, n, m)
         unit5.require_def_line(linear_backward, "linear_backward", (dZ, cache))
         result = call_hidden(linear_backward, dZ.copy(), copy.deepcopy(cache))
-        unit5.check_linear_backward(result, dZ, cache,
-                                    where=hidden_where("linear_backward", n_prev=n_prev, n=n, m=m))
+        unit5.check_linear_backward(result, dZ, cache, where=hidden_where("linear_backward", n_prev=n_prev, n=n, m=m),
+                                    expected=linear_step(dZ, cache))
     print(DONE)
 
 
@@ -117,7 +173,8 @@ def test_linear_activation_backward(linear_activation_backward, activation):
             result = call_hidden(linear_activation_backward, dA.copy(), copy.deepcopy(cache), activation)
             unit5.check_linear_activation_backward(
                 result, dA, cache, activation,
-                where=hidden_where(f"linear_activation_backward({activation!r})", n_prev=n_prev, n=n, m=m))
+                where=hidden_where(f"linear_activation_backward({activation!r})", n_prev=n_prev, n=n, m=m),
+                expected=layer(dA, cache, activation), linear_step=linear_step)
     print(DONE)
 
 
@@ -136,7 +193,8 @@ def test_L_model_backward(L_model_backward, output):
             unit5.require_def_line(L_model_backward, "L_model_backward", arguments)
             grads = unit5.explain_walk_errors(lambda: call_hidden(L_model_backward, *arguments))
             unit5.check_L_model_backward(grads, AL, Y, caches, output,
-                                         where_prefix=f"(hidden test, layer_dims {layer_dims}, m = {m}) ")
+                                         where_prefix=f"(hidden test, layer_dims {layer_dims}, m = {m}) ",
+                                         network=network, walk=walk)
     print(DONE)
 
 
@@ -150,7 +208,8 @@ def test_update_parameters(update_parameters):
         unit5.require_def_line(update_parameters, "update_parameters", (params, grads, learning_rate))
         new = call_hidden(update_parameters, copy.deepcopy(params), copy.deepcopy(grads), learning_rate)
         unit5.check_update_parameters(new, params, grads, learning_rate,
-                                      where=f"update_parameters with layer_dims {layer_dims} (hidden test)")
+                                      where=f"update_parameters with layer_dims {layer_dims} (hidden test)",
+                                      suspects=update_suspects)
     print(DONE)
 
 
@@ -292,7 +351,8 @@ def test_gradient_check(gradient_check):
                                           n_out=1 if output == "sigmoid" else int(rng.integers(3, 6)))
         X, Y, params, _, _ = unit5.network_problem(int(rng.integers(2**31)), layer_dims, m, output)
         where = f"gradient_check (hidden test, {output}, layer_dims {layer_dims}, m = {m})"
-        db_error, wrong_db, numeric = unit5.check_gradient_check(gradient_check, params, X, Y, output, where=where)
+        db_error, wrong_db, numeric = unit5.check_gradient_check(gradient_check, params, X, Y, output, where=where,
+                                                                 numeric=cost_gradients(params, X, Y, output))
         names = sorted(params)
         expected_db_error = relative_error(np.concatenate([wrong_db["d" + k].ravel() for k in names]),
                                                  np.concatenate([numeric["d" + k].ravel() for k in names]))

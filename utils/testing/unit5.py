@@ -14,8 +14,17 @@ Expected values come from finite differences of the forward pass in
 mistake would use. While a test runs, the graded functions the student's
 function calls are replaced (utils.testing._common.replaced) by stand-ins
 that answer for this test's own inputs only, so each mistake is charged to
-its own part. The graders' hidden tests (instructor-only) call the
-`check_...` functions below with fresh inputs.
+its own part.
+
+Nothing here computes a graded answer for inputs other than its own tests':
+the expected values (_linear_step, _layer, _network, _walk, _cost_gradients,
+update_suspects) and the stand-in factories know only the visible tests'
+problems (LINEAR_PROBLEMS, LAYER_PROBLEMS, NETWORK_PROBLEMS, UPDATE_PROBLEMS,
+TRAINING_PROBLEMS, compared by value) and refuse anything else with an
+AssertionError that says they are test helpers. The graders' hidden tests
+(instructor-only, autograder.hidden.unit5) call the `check_...` functions
+below with fresh inputs and their own expected values (the `expected=`,
+`linear_step=`, `network=`, `walk=`, `suspects=` and `numeric=` arguments).
 
 Notation (the README's): examples are columns; A[l] is (n_l, m), W[l] is
 (n_l, n_{l-1}), b[l] is (n_l, 1). A linear cache is (A_prev, W, b), a layer
@@ -37,10 +46,14 @@ test_train_network, test_digits, test_gradient_check, test_gradient_check_own_ne
 check_linear_backward, check_linear_activation_backward, check_L_model_backward,
 check_update_parameters, check_training_run, check_gradient_check
                                               the checks alone, for a result obtained elsewhere
+update_mistakes(name)                         the typical update_parameters mistakes, described
+LINEAR_PROBLEMS, LAYER_PROBLEMS, NETWORK_PROBLEMS, UPDATE_PROBLEMS, TRAINING_PROBLEMS
+                                              the visible tests' own problems, {seed: sizes}
 require_def_line(function, name, args, kwargs)  fail with advice if the test's call cannot bind
 """
 
 import copy
+import functools
 import inspect
 import time
 
@@ -66,10 +79,15 @@ from utils.forward import linear_activation_forward, linear_forward, model_forwa
 from utils.gradcheck import numerical_gradient, numerical_gradients, numerical_layer_gradient
 from utils.initialization import initialize_parameters
 from utils.losses import compute_cost, one_hot
-from utils.testing._common import parse_signature, replaced, replaced_all, stand_in
+from utils.testing._common import parse_signature, replaced, replaced_all, stand_in, value_difference
 
 __all__ = [
+    "LAYER_PROBLEMS",
+    "LINEAR_PROBLEMS",
+    "NETWORK_PROBLEMS",
     "SIGNATURES",
+    "TRAINING_PROBLEMS",
+    "UPDATE_PROBLEMS",
     "check_L_model_backward",
     "check_gradient_check",
     "check_linear_activation_backward",
@@ -89,6 +107,7 @@ __all__ = [
     "test_train_network",
     "test_update_parameters",
     "training_problem",
+    "update_mistakes",
     "update_problem",
 ]
 
@@ -263,12 +282,101 @@ def training_problem(seed, n_x, m, n_out):
 
 
 # ----------------------------------------------------------------------------
-# Expected values, by finite differences of the forward pass
+# The visible tests' own problems: everything below that computes an answer knows these and nothing else
 # ----------------------------------------------------------------------------
+
+#: {seed: (n_prev, n, m)} of linear_problem: Part 1's test.
+LINEAR_PROBLEMS = {501: (5, 3, 7)}
+#: {seed: (n_prev, n, m, activation)} of layer_problem: Part 2's tests.
+LAYER_PROBLEMS = {511: (6, 3, 7, "relu"), 512: (6, 3, 7, "sigmoid"), 513: (6, 3, 7, "tanh")}
+#: {seed: (layer_dims, m, output)} of network_problem: Part 3's tests (521, 522) and test_gradient_check's (551).
+NETWORK_PROBLEMS = {521: ((6, 5, 3, 1), 9, "sigmoid"), 522: ((6, 5, 3, 4), 9, "softmax"),
+                    551: ((5, 4, 3, 1), 9, "sigmoid")}
+#: {seed: layer_dims} of update_problem (m = 7): Part 4's test.
+UPDATE_PROBLEMS = {531: (5, 4, 3, 1)}
+#: {seed: (n_x, m, n_out)} of training_problem: test_train_network's.
+TRAINING_PROBLEMS = {541: (4, 11, 1), 542: (4, 11, 3)}
+
+REFUSAL = ("{helper} answers only for the inputs of this notebook's own test cells, and these are not theirs: "
+           "{found}.\nLikely reason: it was called on other inputs, or a test cell was edited. The functions of "
+           "utils.testing are test helpers that know the visible tests' own inputs; they compute no answer for "
+           "yours: write your function from the formulas. If you edited a test cell, undo the change (a fresh copy "
+           "of the assignment has the original cell).")
+
+
+@functools.lru_cache(maxsize=None)
+def _registered():
+    """The registered problems, built once, only ever compared with (never handed out):
+    {"linear": [linear caches], "layer": [(cache, activation)], "network": [(params, X, Y, output, caches)],
+    "update": [(params, grads)], "training": [(X, Y)], "inputs": [{bytes of each column of a visible X}]}."""
+    networks = [network_problem(seed, list(dims), m, output) for seed, (dims, m, output) in NETWORK_PROBLEMS.items()]
+    layers = [(layer_problem(seed, *sizes)[1], sizes[3]) for seed, sizes in LAYER_PROBLEMS.items()]
+    training = [training_problem(seed, *sizes) for seed, sizes in TRAINING_PROBLEMS.items()]
+    linear = [linear_problem(seed, *sizes)[1] for seed, sizes in LINEAR_PROBLEMS.items()]
+    linear += [cache[0] for cache, _ in layers]
+    linear += [cache[0] for *_, caches in networks for cache in caches]
+    inputs = [X for X, *_ in networks] + [X for X, _ in training]
+    return {
+        "linear": linear,
+        "layer": layers,
+        "network": [(params, X, Y, NETWORK_PROBLEMS[seed][2], caches)
+                    for seed, (X, Y, params, _, caches) in zip(NETWORK_PROBLEMS, networks)],
+        "update": [update_problem(seed, list(dims)) for seed, dims in UPDATE_PROBLEMS.items()],
+        "training": training,
+        "inputs": [{X[:, i].tobytes() for i in range(X.shape[1])} for X in inputs],
+    }
+
+
+def _refuse(helper, found):
+    raise AssertionError(REFUSAL.format(helper=f"utils.testing.unit5.{helper}", found=found))
+
+
+def _known(helper, given, candidates):
+    """The index of the first candidate {label: value} that `given` {label: value} equals exactly; else refuse.
+
+    The refusal names a difference from the closest candidate: the fewest labels differ, the shapes agree if they
+    can, and a difference in a setting (activation="sigmoid") is named before one in values.
+    """
+    differences = []
+    for index, known in enumerate(candidates):
+        found = [text for label, value in given.items() if (text := value_difference(value, known[label], label))]
+        if not found:
+            return index
+        differences.append((len(found), "not the test's (" in found[0], "other values" in found[0], found[0]))
+    _refuse(helper, min(differences)[-1] if differences else "no visible test has such inputs")
+
+
+def _known_linear_cache(helper, linear_cache):
+    return _known(helper, {"linear_cache": linear_cache},
+                  [{"linear_cache": known} for known in _registered()["linear"]])
+
+
+def _known_network(helper, caches):
+    return _known(helper, {"caches": caches}, [{"caches": known[-1]} for known in _registered()["network"]])
+
+
+def _known_inputs(helper, caches):
+    """Refuse unless the network's inputs A0 = caches[0][0][0] are columns of a visible test's X."""
+    A0 = caches[0][0][0]
+    if type(A0) is np.ndarray and A0.ndim == 2 and A0.dtype.kind in "fiu":
+        columns = {np.ascontiguousarray(A0[:, i], dtype=float).tobytes() for i in range(A0.shape[1])}
+        if any(columns <= known for known in _registered()["inputs"]):
+            return
+    _refuse(helper, "the inputs caches[0][0][0] are not columns of a visible test's X")
+
+
+def _known_update(helper, params, grads):
+    """Refuse unless params and grads are those of a visible update problem (the same arrays, by value)."""
+    return _known(helper, {"params": params, "grads": grads},
+                  [{"params": known[0], "grads": known[1]} for known in _registered()["update"]])
 
 
 def _linear_step(dZ, linear_cache):
-    """{"dA_prev", "dW", "db"} the linear step hands back for dZ (n, m): finite differences of W A_prev + b."""
+    """{"dA_prev", "dW", "db"} the linear step hands back for dZ (n, m): finite differences of W A_prev + b.
+
+    For the linear caches of the visible tests only (any dZ); others are refused.
+    """
+    _known_linear_cache("_linear_step", linear_cache)
     A_prev, W, b = linear_cache
     m = A_prev.shape[1]
     return {
@@ -279,7 +387,12 @@ def _linear_step(dZ, linear_cache):
 
 
 def _layer(dA, cache, activation):
-    """{"dW", "db", "dA_prev"} of one layer A = g(W A_prev + b) for dA (n, m): finite differences of the whole layer."""
+    """{"dW", "db", "dA_prev"} of one layer A = g(W A_prev + b) for dA (n, m): finite differences of the whole layer.
+
+    For the (cache, activation) of a visible test of Part 2 only (any dA); others are refused.
+    """
+    _known("_layer", {"cache": cache, "activation": activation},
+           [{"cache": known, "activation": name} for known, name in _registered()["layer"]])
     (A_prev, W, b), _ = cache
     m = A_prev.shape[1]
 
@@ -315,7 +428,9 @@ def _network(caches, dZL):
 
     {"dW{L}", "db{L}", "dA{L-1}", ..., "dW1", "db1", "dA0"}: dW, db are the gradients of
     (1/m) sum(dZL * Z[L]); dA[l] those of sum(dZL * Z[L]) (per example, no 1/m).
+    Only for networks whose inputs caches[0][0][0] are columns of a visible test's X; others are refused.
     """
+    _known_inputs("_network", caches)
     X = np.array(caches[0][0][0], dtype=float)
     params = _params_of(caches)
     m = X.shape[1]
@@ -333,8 +448,9 @@ def _walk(caches, dZL, hidden):
     """The gradients of a walk down the layers from dZL whose hidden layers use g = `hidden`'s derivative.
 
     With hidden="sigmoid" on a relu network: what passing the hidden layers
-    through the sigmoid's backward step gives (a typical mistake).
+    through the sigmoid's backward step gives (a typical mistake). The visible tests' networks only.
     """
+    _known_network("_walk", caches)
     grads = {}
     dZ = dZL
     for layer in range(len(caches), 0, -1):
@@ -368,8 +484,11 @@ def linear_backward_stand_in(linear_caches, rule=RULES["linear_cache"], hint="")
 
     linear_caches: one linear cache per layer, layer 1 first. For a known cache
     and a dZ of the shape of that layer's Z it returns (dA_prev, dW, db) by
-    finite differences; any other cache is refused with `rule`.
+    finite differences; any other cache is refused with `rule`. The caches
+    must be the visible tests' own (AssertionError otherwise).
     """
+    for cache in linear_caches:
+        _known_linear_cache("linear_backward_stand_in", cache)
     known = [tuple(np.array(item, dtype=float) for item in cache) for cache in linear_caches]
 
     def answer(index, arguments):
@@ -386,8 +505,11 @@ def layer_backward_stand_in(caches, rule=RULES["layer_caches"], hint=""):
 
     caches: the layer caches ((A_prev, W, b), Z), layer 1 first. For a known
     cache, activation "relu", "sigmoid" or "tanh" and a dA of the shape of
-    that layer's A it returns (dA_prev, dW, db) by finite differences.
+    that layer's A it returns (dA_prev, dW, db) by finite differences. The
+    caches must be the visible tests' own (AssertionError otherwise).
     """
+    for cache in caches:
+        _known_linear_cache("layer_backward_stand_in", cache[0])
     known = [(tuple(np.array(item, dtype=float) for item in linear_cache), np.array(Z, dtype=float))
              for linear_cache, Z in caches]
 
@@ -451,8 +573,11 @@ def L_model_backward_stand_in(X, Y, output):
     It answers for any batch of columns of X with the same columns of Y (any
     parameters), by finite differences, when AL and caches are what
     model_forward returns for them; anything else is refused. Its `steps`
-    attribute lists every call (see check_training_run).
+    attribute lists every call (see check_training_run). X and Y must be a
+    visible test's own (training_problem of TRAINING_PROBLEMS).
     """
+    _known("L_model_backward_stand_in", {"X": X, "Y": Y},
+           [{"X": known_X, "Y": known_Y} for known_X, known_Y in _registered()["training"]])
     X_known, Y_known, output_known = X, Y, output
     column_of = {X[:, i].tobytes(): i for i in range(X.shape[1])}
     steps = []
@@ -493,12 +618,15 @@ _LINEAR_WHERE = {"dW": "the line computing dW in linear_backward", "db": "the li
                  "dA_prev": "the line computing dA_prev in linear_backward"}
 
 
-def check_linear_backward(result, dZ, cache, where=None):
-    """Check linear_backward's result for (dZ (n, m), cache (A_prev, W, b)): a tuple (dA_prev, dW, db)."""
+def check_linear_backward(result, dZ, cache, where=None, expected=None):
+    """Check linear_backward's result for (dZ (n, m), cache (A_prev, W, b)): a tuple (dA_prev, dW, db).
+
+    expected: the right {"dA_prev", "dW", "db"}; None for a visible test's own (finite differences).
+    """
     check_type("linear_backward(dZ, cache)", result, tuple, length=3,
                where="the return statement: return dA_prev, dW, db")
     dA_prev, dW, db = result
-    expected = _linear_step(dZ, cache)
+    expected = _linear_step(dZ, cache) if expected is None else expected
     m = dZ.shape[1]
     suspects = {"dA_prev": {"dA_prev was divided by m: the 1/m belongs in dW and db only (dA_prev is per example)":
                             expected["dA_prev"] / m}}
@@ -509,8 +637,9 @@ def check_linear_backward(result, dZ, cache, where=None):
 
 def test_linear_backward(linear_backward, dZ, cache):
     """linear_backward(dZ, cache) against finite differences of Z = W A_prev + b (the student gets copies)."""
+    expected = _linear_step(dZ, cache)
     result = _run(linear_backward, "linear_backward", dZ.copy(), _copied(cache))
-    check_linear_backward(result, dZ, cache)
+    check_linear_backward(result, dZ, cache, expected=expected)
 
 
 # ----------------------------------------------------------------------------
@@ -518,15 +647,21 @@ def test_linear_backward(linear_backward, dZ, cache):
 # ----------------------------------------------------------------------------
 
 
-def check_linear_activation_backward(result, dA, cache, activation, where=None):
-    """Check linear_activation_backward's result for (dA (n, m), cache ((A_prev, W, b), Z), activation)."""
+def check_linear_activation_backward(result, dA, cache, activation, where=None, expected=None, linear_step=None):
+    """Check linear_activation_backward's result for (dA (n, m), cache ((A_prev, W, b), Z), activation).
+
+    expected:    the right {"dA_prev", "dW", "db"}; linear_step(dZ, linear_cache): the same for the linear step
+                 alone (it carries the typical wrong dZ through). None for a visible test's own (finite differences).
+    """
     check_type(f"linear_activation_backward(dA, cache, {activation!r})", result, tuple, length=3,
                where="the return statement: return dA_prev, dW, db")
     dA_prev, dW, db = result
     linear_cache, Z = cache
-    suspects = suspects_through(lambda dZ: _linear_step(dZ, linear_cache), activation_suspects(dA, Z, activation))
+    expected = _layer(dA, cache, activation) if expected is None else expected
+    linear_step = linear_step or _linear_step
+    suspects = suspects_through(lambda dZ: linear_step(dZ, linear_cache), activation_suspects(dA, Z, activation))
     where = where or f"linear_activation_backward: dZ = dA * {activation}'(Z), with Z from the layer's cache"
-    check_gradients({"dW": dW, "db": db, "dA_prev": dA_prev}, _layer(dA, cache, activation), m=dA.shape[1],
+    check_gradients({"dW": dW, "db": db, "dA_prev": dA_prev}, expected, m=dA.shape[1],
                     suspects=suspects, where=where, rtol=NUMERICAL_RTOL, atol=NUMERICAL_ATOL,
                     name="the layer's gradients")
 
@@ -590,21 +725,27 @@ def _dA_numbering_message(grads, expected, n_layers, rtol, atol):
         "Look at: the lines of L_model_backward that store dA_prev: grads[f\"dA{l - 1}\"] = dA_prev."])
 
 
-def check_L_model_backward(grads, AL, Y, caches, output, where_prefix=""):
-    """Check L_model_backward's grads for a relu network (AL (n_L, m), Y, caches, output "sigmoid"/"softmax")."""
+def check_L_model_backward(grads, AL, Y, caches, output, where_prefix="", network=None, walk=None):
+    """Check L_model_backward's grads for a relu network (AL (n_L, m), Y, caches, output "sigmoid"/"softmax").
+
+    network(caches, dZL): the grads of a backward pass started from the output gradient dZL;
+    walk(caches, dZL, hidden): the same with g = `hidden` in the hidden layers (a typical mistake).
+    None for a visible test's own networks (finite differences).
+    """
+    network, walk = network or _network, walk or _walk
     m = AL.shape[1]
     ZL = caches[-1][1]
-    expected = _network(caches, AL - Y)
+    expected = network(caches, AL - Y)
     check_type("L_model_backward(...)", grads, dict, where="the return statement: return grads (a dict)")
     numbering = _dA_numbering_message(grads, expected, len(caches), NUMERICAL_RTOL, NUMERICAL_ATOL)
     if numbering:
         raise AssertionError(where_prefix + numbering)
-    suspects = suspects_from(lambda dZL: _network(caches, dZL),
+    suspects = suspects_from(lambda dZL: network(caches, dZL),
                              {text: (value,) for text, value in _output_suspects(AL, Y, ZL, output).items()})
     if len(caches) > 1:
         suspects["the hidden layers were passed through the sigmoid's backward step: they are relu layers, so "
                  "each hidden layer l uses linear_activation_backward(dA[l], caches[l - 1], 'relu')"] = (
-            _walk(caches, AL - Y, "sigmoid"))
+            walk(caches, AL - Y, "sigmoid"))
     where = {key: "L_model_backward: the output layer starts from dZL = AL - Y; then every relu layer l = L-1, ..., 1 "
                   "uses linear_activation_backward(dA[l], caches[l - 1], 'relu')" for key in expected}
     where.update({
@@ -646,21 +787,35 @@ def test_L_model_backward(L_model_backward, AL, Y, caches, output):
 # ----------------------------------------------------------------------------
 
 
-def _update_suspects(name, before, gradient, learning_rate):
-    """{description: wrong (before - after) / learning_rate} for one parameter."""
-    return {
-        "the gradient was added (+): gradient descent steps against it, W - learning_rate * dW": -gradient,
-        "the learning rate is missing: the step is the whole gradient": gradient / learning_rate,
+def update_mistakes(name):
+    """The typical mistakes of update_parameters for the parameter `name`, in the order of update_suspects' values."""
+    return (
+        "the gradient was added (+): gradient descent steps against it, W - learning_rate * dW",
+        "the learning rate is missing: the step is the whole gradient",
         f"{name} was returned unchanged: update_parameters must return {name} - learning_rate * d{name} for every "
-        "parameter (an update written to a local variable, or to a copy that is not returned, is lost)":
-            np.zeros_like(gradient),
+        "parameter (an update written to a local variable, or to a copy that is not returned, is lost)",
         f"the update lost {name} and the minus sign: the new {name} is {name} - learning_rate * d{name}, "
-        f"not learning_rate * d{name}": (before - learning_rate * gradient) / learning_rate,
-    }
+        f"not learning_rate * d{name}",
+    )
 
 
-def check_update_parameters(new, params, grads, learning_rate, where="update_parameters"):
-    """Check update_parameters' result `new` against params and grads: (old - new) / learning_rate = gradient."""
+def update_suspects(name, params, grads, learning_rate):
+    """{update_mistakes(name): wrong (before - after) / learning_rate} for one parameter of a visible test's
+    update problem (others are refused: the last value is one step from the answer)."""
+    _known_update("update_suspects", params, grads)
+    before, gradient = params[name], grads["d" + name]
+    values = (-gradient, gradient / learning_rate, np.zeros_like(gradient),
+              (before - learning_rate * gradient) / learning_rate)
+    return dict(zip(update_mistakes(name), values))
+
+
+def check_update_parameters(new, params, grads, learning_rate, where="update_parameters", suspects=None):
+    """Check update_parameters' result `new` against params and grads: (old - new) / learning_rate = gradient.
+
+    suspects(name, params, grads, learning_rate): {mistake: wrong (old - new) / learning_rate} for parameter
+    `name`; None for a visible test's own problem (update_suspects).
+    """
+    suspects = suspects or update_suspects
     check_type("update_parameters(...)", new, dict, where="update_parameters returns the dict of new parameters")
     for name, before in params.items():
         if name not in new:
@@ -673,11 +828,12 @@ def check_update_parameters(new, params, grads, learning_rate, where="update_par
                                  f"check that d{name} comes from grads['d{name}'].\nLook at: {where}.")
         gradient = grads["d" + name]
         check_array(f"({name} - new {name}) / learning_rate", (before - after) / learning_rate, gradient, where=where,
-                    suspects=_update_suspects(name, before, gradient, learning_rate))
+                    suspects=suspects(name, params, grads, learning_rate))
 
 
 def test_update_parameters(update_parameters, params, grads, learning_rate):
     """update_parameters(params, grads, learning_rate) on copies; the result is checked against the originals."""
+    _known_update("test_update_parameters", params, grads)
     new = _run(update_parameters, "update_parameters", _copied(params), _copied(grads), learning_rate)
     check_update_parameters(new, params, grads, learning_rate)
 
@@ -913,7 +1069,13 @@ def test_digits(train_network, digits_hyperparameters, seed=0, min_accuracy=0.95
 
 
 def _cost_gradients(params, X, Y, output):
-    """{"dW1": ..., "db1": ...}: finite differences of J = compute_cost(model_forward(X, params)) (the right grads)."""
+    """{"dW1": ..., "db1": ...}: finite differences of J = compute_cost(model_forward(X, params)) (the right grads).
+
+    For a visible test's network problem only (NETWORK_PROBLEMS); others are refused.
+    """
+    _known("_cost_gradients", {"params": params, "X": X, "Y": Y, "output": output},
+           [{"params": p, "X": X_, "Y": Y_, "output": out} for p, X_, Y_, out, _ in _registered()["network"]])
+
     def cost(p):
         return compute_cost(model_forward(X, p, hidden="relu", output=output)[0], Y, output)
 
@@ -945,14 +1107,15 @@ def _error_of(gradient_check, what, params, X, Y, output, **kwargs):
     return check_type(what, value, float, where="gradient_check returns the relative error, a float")
 
 
-def check_gradient_check(gradient_check, params, X, Y, output, where="gradient_check"):
+def check_gradient_check(gradient_check, params, X, Y, output, where="gradient_check", numeric=None):
     """Hand gradient_check a right backward pass and wrong ones; the errors it returns must say which is which.
 
+    numeric: the right {"dW1", "db1", ...} (finite differences of J); None for a visible test's own problem.
     Returns (the full check's error for the backward pass whose db are m times too big, those grads,
     the right grads), for the hidden tests' exact comparisons.
     """
     before = _copied(params)
-    numeric = _cost_gradients(params, X, Y, output)
+    numeric = _cost_gradients(params, X, Y, output) if numeric is None else numeric
     m = X.shape[1]
     wrong_db = dict(numeric, **{name: m * value for name, value in numeric.items() if name.startswith("db")})
     flipped = {name: -value for name, value in numeric.items()}
