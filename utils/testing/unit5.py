@@ -18,7 +18,7 @@ its own part.
 
 Nothing here computes a graded answer for inputs other than its own tests':
 the expected values (_linear_step, _layer, _network, _walk, _cost_gradients,
-update_suspects) and the stand-in factories know only the visible tests'
+_update_suspects) and the stand-in factories know only the visible tests'
 problems (LINEAR_PROBLEMS, LAYER_PROBLEMS, NETWORK_PROBLEMS, UPDATE_PROBLEMS,
 TRAINING_PROBLEMS, compared by value) and refuse anything else with an
 AssertionError that says they are test helpers. The graders' hidden tests
@@ -788,7 +788,7 @@ def test_L_model_backward(L_model_backward, AL, Y, caches, output):
 
 
 def update_mistakes(name):
-    """The typical mistakes of update_parameters for the parameter `name`, in the order of update_suspects' values."""
+    """The typical mistakes of update_parameters for the parameter `name`, in the order of _update_suspects' values."""
     return (
         "the gradient was added (+): gradient descent steps against it, W - learning_rate * dW",
         "the learning rate is missing: the step is the whole gradient",
@@ -799,10 +799,10 @@ def update_mistakes(name):
     )
 
 
-def update_suspects(name, params, grads, learning_rate):
+def _update_suspects(name, params, grads, learning_rate):
     """{update_mistakes(name): wrong (before - after) / learning_rate} for one parameter of a visible test's
     update problem (others are refused: the last value is one step from the answer)."""
-    _known_update("update_suspects", params, grads)
+    _known_update("_update_suspects", params, grads)
     before, gradient = params[name], grads["d" + name]
     values = (-gradient, gradient / learning_rate, np.zeros_like(gradient),
               (before - learning_rate * gradient) / learning_rate)
@@ -813,9 +813,9 @@ def check_update_parameters(new, params, grads, learning_rate, where="update_par
     """Check update_parameters' result `new` against params and grads: (old - new) / learning_rate = gradient.
 
     suspects(name, params, grads, learning_rate): {mistake: wrong (old - new) / learning_rate} for parameter
-    `name`; None for a visible test's own problem (update_suspects).
+    `name`; None for a visible test's own problem (_update_suspects).
     """
-    suspects = suspects or update_suspects
+    suspects = suspects or _update_suspects
     check_type("update_parameters(...)", new, dict, where="update_parameters returns the dict of new parameters")
     for name, before in params.items():
         if name not in new:
