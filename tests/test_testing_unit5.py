@@ -537,6 +537,32 @@ def test_the_expected_values_on_the_registered_problems_are_the_references():
     np.testing.assert_allclose(params["W2"] - 0.07 * lost, 0.07 * grads["dW2"])  # after = learning_rate * dW2
 
 
+def test_the_hidden_tests_expected_values_agree_with_the_visible_ones():
+    """autograder.hidden.unit5's expected values (reference, for fresh inputs) are the shipped finite differences'
+    on the registered problems, so a mistake reads the same in both."""
+    def agree(got, want):
+        assert sorted(got) == sorted(want)
+        for key, value in want.items():
+            np.testing.assert_allclose(got[key], value, rtol=1e-5, atol=1e-8, err_msg=key)
+
+    dZ, cache = unit5.linear_problem(501, 5, 3, 7)
+    agree(hidden.linear_step(dZ, cache), unit5._linear_step(dZ, cache))
+    for seed, sizes in unit5.LAYER_PROBLEMS.items():
+        dA, cache = unit5.layer_problem(seed, *sizes)
+        agree(hidden.layer(dA, cache, sizes[3]), unit5._layer(dA, cache, sizes[3]))
+    for seed in (521, 522):
+        dims, m, output = unit5.NETWORK_PROBLEMS[seed]
+        X, Y, params, AL, caches = unit5.network_problem(seed, list(dims), m, output)
+        wrong = Y - AL
+        agree(hidden.network(caches, wrong), unit5._network(caches, wrong))
+        agree(hidden.walk(caches, AL - Y, "sigmoid"), unit5._walk(caches, AL - Y, "sigmoid"))
+    X, Y, params, *_ = unit5.network_problem(551, [5, 4, 3, 1], 9, "sigmoid")
+    agree(hidden.cost_gradients(params, X, Y, "sigmoid"), unit5._cost_gradients(params, X, Y, "sigmoid"))
+    params, grads = unit5.update_problem(531, [5, 4, 3, 1])
+    for name in params:
+        agree(hidden.update_suspects(name, params, grads, 0.07), unit5._update_suspects(name, params, grads, 0.07))
+
+
 def test_the_training_backward_pass_answers_batches_of_a_visible_X_only():
     """_network answers any parameters on columns of a registered X (the training stand-in needs that), no other."""
     X, Y = unit5.training_problem(542, 4, 11, 3)
