@@ -423,6 +423,19 @@ def test_the_hidden_tests_pass_the_solution(solution, capsys):
     assert len(re.findall(r"^hidden test, seed \d+$", out, re.M)) == 10
 
 
+def test_the_hidden_train_network_test_does_not_charge_a_wrong_update_parameters(solution, monkeypatch, capsys):
+    """#20: with the student's gradient-ascent update_parameters underneath, hidden seed 7 overflowed to NaN within
+    the run and failed a right train_network; the reference update is underneath now."""
+    ascent = variant(solution, "def update_parameters(params, grads, learning_rate):\n"
+                               "    return {k: v + learning_rate * grads['d' + k] for k, v in params.items()}\n"
+                               + solution_code(ASSIGNMENT)["train_network"])
+    monkeypatch.setattr(hidden, "hidden_rng", lambda seed=None: (7, np.random.default_rng(7)))
+    with np.errstate(all="ignore"):
+        hidden.test_train_network(ascent["train_network"], ascent["update_parameters"])
+    assert capsys.readouterr().out.endswith("The hidden checks passed.\n")
+    assert "the gradient was added (+)" in failure(hidden.test_update_parameters, ascent["update_parameters"])
+
+
 def test_the_hidden_references_have_the_assignments_signatures():
     namespace = {}
     exec("def student():\n    pass\n", namespace)
@@ -432,6 +445,8 @@ def test_the_hidden_references_have_the_assignments_signatures():
                   hidden.SIGNATURES):
         pass
     with replaced(namespace["student"], "L_model_backward", hidden.reference_recorder(), hidden.SIGNATURES):
+        pass
+    with replaced(namespace["student"], "update_parameters", hidden.reference_update_parameters, hidden.SIGNATURES):
         pass
     with pytest.raises(GraderBugError):
         with replaced(namespace["student"], "L_model_backward", lambda AL, Y, caches: None, hidden.SIGNATURES):

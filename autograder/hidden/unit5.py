@@ -130,6 +130,11 @@ def reference_linear_activation_backward(dA, cache, activation):
     return reference_linear_backward(dA * derivative(activation)(Z), linear_cache)
 
 
+def reference_update_parameters(params, grads, learning_rate):
+    """A new dict: every params[name] - learning_rate * grads["d" + name] (the definition)."""
+    return {name: value - learning_rate * grads["d" + name] for name, value in params.items()}
+
+
 def reference_recorder():
     """L_model_backward from the reference, recording every call (copies) in its `steps` list."""
     steps = []
@@ -229,7 +234,11 @@ def _training_data(rng, layer_dims, m, output):
 
 
 def test_train_network(train_network, update_parameters):
-    """Sigmoid and softmax networks of fresh sizes, learning rates and seeds: full batch, then mini-batches."""
+    """Sigmoid and softmax networks of fresh sizes, learning rates and seeds: full batch, then mini-batches.
+
+    The references of L_model_backward and update_parameters are underneath: a wrong update_parameters is charged
+    to its own test (gradient ascent could overflow to NaN within a run and fail a right train_network).
+    """
     _, rng = hidden_rng()
     for output in ("sigmoid", "softmax"):
         n_out = 1 if output == "sigmoid" else int(rng.integers(3, 6))
@@ -245,7 +254,8 @@ def test_train_network(train_network, update_parameters):
             arguments = (X.copy(), Y.copy(), list(layer_dims), learning_rate, num_iterations)
             keywords = {"seed": seed, "batch_size": size}
             unit5.require_def_line(train_network, "train_network", arguments, keywords)
-            with replaced(train_network, "L_model_backward", recorder, SIGNATURES):
+            references = {"L_model_backward": recorder, "update_parameters": reference_update_parameters}
+            with replaced_all(train_network, references, SIGNATURES):
                 result = call_hidden(train_network, *arguments, **keywords)
             unit5.check_training_run(result, recorder.steps, X, Y, layer_dims, learning_rate, num_iterations, seed,
                                      size, update_parameters,
