@@ -82,7 +82,11 @@ _RESULT = {PASSED: "passed", FAILED: "failed", PARTIAL: "partly right", NOT_RUN_
 
 
 def _gradebook_view(gradebook, assignment, student, notebook):
-    """{grade_id: (score, max_score, manual?)} and {grade_id: comment} from an open Gradebook."""
+    """{grade_id: (score, max_score, scored?)} and {grade_id: comment} from an open Gradebook.
+
+    scored? is False for a cell nobody has scored yet (a written answer before the hand
+    grading): nbgrader then reports its score as 0, which is not a grade.
+    """
     from nbgrader.api import MissingEntry
 
     scores, comments = {}, {}
@@ -91,7 +95,8 @@ def _gradebook_view(gradebook, assignment, student, notebook):
     except MissingEntry:
         return scores, comments
     for grade in submitted.grades:
-        scores[grade.name] = (grade.score, grade.max_score, grade.manual_score is not None)
+        scored = grade.manual_score is not None or grade.auto_score is not None
+        scores[grade.name] = (grade.score, grade.max_score, scored)
     for comment in submitted.comments:
         if comment.comment:
             comments[comment.name] = comment.comment
@@ -118,9 +123,11 @@ def _items(notebook_spec, record, executed, scores, comments):
             item.update(source=cell.source if cell is not None else "(missing)", css="")
             items.append(item)
             continue
-        points, max_points, _manual = scores.get(spec_cell.grade_id,
-                                                  (score.points if score else None, spec_cell.points, False))
+        points, max_points, scored = scores.get(spec_cell.grade_id,
+                                                 (score.points if score else None, spec_cell.points, True))
         status = score.status if score else "missing"
+        if spec_cell.kind == MANUAL and not scored:
+            points, status = None, "needs_manual_grade"  # "? / 4, waiting for a grader", not "0 / 4"
         if spec_cell.kind == MANUAL and points is not None and status == "needs_manual_grade":
             status = PASSED if points >= max_points else PARTIAL
         item.update(
@@ -152,7 +159,8 @@ def render(course, spec, record, notebook_name, gradebook):
     items = _items(notebook_spec, record, executed, scores, comments)
     auto = [cell for cell in record.cells if cell.notebook == notebook_name and cell.kind == TEST]
     manual = [cell for cell in notebook_spec.graded_cells if cell.kind != TEST]
-    manual_points = [scores.get(cell.grade_id, (None,))[0] for cell in manual]
+    manual_points = [scores[cell.grade_id][0] if cell.grade_id in scores and scores[cell.grade_id][2] else None
+                     for cell in manual]
     manual_text = ("%g" % sum(p for p in manual_points if p is not None)
                    if manual_points and all(p is not None for p in manual_points) else "not graded yet")
     status_text = None

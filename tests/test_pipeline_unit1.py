@@ -95,3 +95,27 @@ def test_report_names_the_likely_reason_behind_a_generic_diagnosis(graded, tmp_p
     (row,) = [row for row in summary["mistakes"] if row["grade_id"] == "test_optimize_update"
               and row["count"] == 1 and "typical mistake" in row["diagnosis"]]
     assert "gradient ascent" in row["likely_reason"]
+
+
+def test_a_written_answer_shows_waiting_for_a_grader_until_it_is_graded_by_hand(graded):
+    course, _ = graded
+    assert any(cell.grade_id == DERIVATION for cell in _spec(course).cells), "update DERIVATION"
+    written = "dL/dz = a - y, because dL/da = (a - y) / (a (1 - a)) and da/dz = a (1 - a)."
+    classroom.submit(course, A, "wrote_it", classroom.submission(course, A, {DERIVATION: written}))
+    grade_submissions(course, A, jobs=1, students=["wrote_it"])
+    (page,) = feedback.generate(course, A, students=["wrote_it"])
+    text = html.unescape(page.read_text())
+    # nbgrader reports a cell nobody has scored as 0; the page must not show that as a grade
+    assert "<td>? / 4</td><td>waiting for a grader</td>" in text and "graded by hand: <b>not graded yet</b>" in text
+    with course.gradebook() as gradebook:
+        gradebook.find_grade(DERIVATION, A, A, "wrote_it").manual_score = 3
+        gradebook.db.commit()
+    (page,) = feedback.generate(course, A, students=["wrote_it"])
+    text = html.unescape(page.read_text())
+    assert "<td>3 / 4</td><td>partly right</td>" in text and "graded by hand: <b>3</b>" in text
+    # a blank answer (the blank student) is scored 0 by nbgrader itself: "no answer", 0 / 4
+    (page,) = feedback.generate(course, A, students=["blank"])
+    assert "<td>0 / 4</td><td>no answer</td>" in html.unescape(page.read_text())
+
+
+DERIVATION = "derivation_dz_and_dw"
