@@ -168,7 +168,24 @@ c.Execute.timeout = 120
 '''
 
 
+NOTATION_HEADING = "## Notation (one for the whole course)"
+
+
+def _course_notation():
+    """The notation section of the course README (the lessons point students to its table), as `## Notation`."""
+    readme = COURSE_ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    start = text.find(NOTATION_HEADING)
+    if start < 0:
+        raise BundleError(f"{readme} has no '{NOTATION_HEADING}' section, which the student README copies: "
+                          "restore the heading (the lessons refer students to the README's notation table)")
+    end = text.find("\n## ", start + len(NOTATION_HEADING))
+    section = text[start:end if end >= 0 else len(text)].strip()
+    return "## Notation" + section[len(NOTATION_HEADING):]
+
+
 def _student_readme(assignments, lessons):
+    notation = _course_notation()
     unit_rows = "\n".join(
         f"| {index} | `notebooks/{lesson}` | `release/{assignment}/` |"
         for index, (lesson, assignment) in enumerate(zip(lessons, assignments), start=1)
@@ -209,12 +226,7 @@ reason. When you are done, press **Validate** in the notebook's toolbar: it
 runs the whole notebook from a fresh kernel and lists every test that still
 fails. Some tests are hidden and only run when your instructor grades.
 
-## Notation
-
-Examples are columns: `X` is `(n_x, m)`, `A[l]` is `(n_l, m)`, `W[l]` is
-`(n_l, n_(l-1))`, `b[l]` is `(n_l, 1)`. `dX` means dJ/dX and has the shape of
-`X`. The loss `L` is one value per example, shape `(1, m)`; the cost `J` is
-their average, a float.
+{notation}
 
 ## What `utils` gives you
 

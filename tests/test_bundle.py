@@ -248,3 +248,13 @@ def test_bundle_installs_and_works_in_a_fresh_environment(built, tmp_path):
         nbformat.write(nbgrade_support.submission_with(assignment, {}), solved)
         code, log = _run([str(venv / "bin" / "nbgrader"), "validate", str(solved)], env=env, cwd=built, timeout=900)
         assert "Success! Your notebook passes all the tests." in log, f"{assignment}: the solved notebook does not validate:\n{log[-3000:]}"
+
+
+def test_the_student_readme_carries_the_course_notation(built):
+    """The lessons send students to the README's notation table; the bundle's README has the course's own."""
+    readme = (built / "README.md").read_text()
+    course = (bundle.COURSE_ROOT / "README.md").read_text()
+    for row in ("| `dZ[l]`, `dA[l]` |", "| `dW[l]`, `db[l]` |", "| `da⟨t⟩`, `dx⟨t⟩`, `dX`, `da0` |", "| `K` |"):
+        assert row in course, f"the course README lost its row {row!r}: update this test"
+        assert row in readme, row
+    assert "## Notation\n" in readme and "## Repository map" not in readme and "dX` means dJ/dX" not in readme
