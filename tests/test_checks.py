@@ -333,7 +333,7 @@ def test_one_over_m_in_dW_and_db_is_accepted_under_either(capsys):
     X, Y, params, m = _two_layer_problem()
     grads = _two_layer_backward(X, Y, params, one_over_m_at_top=False)
     check_gradients(grads, _two_layer_oracle(X, Y, params), m=m, convention="either", rtol=NUMERICAL_RTOL, atol=NUMERICAL_ATOL)
-    assert "1/m in dW and db only" in capsys.readouterr().out
+    assert "1/m in the parameters' gradients only" in capsys.readouterr().out
 
 
 def test_convention_mismatch_names_the_convention():

@@ -406,8 +406,8 @@ def _convention_finding(convention, m):
 
 
 _CONVENTION_TEXT = {
-    "loss": "the 1/m in dW and db only; dA and dZ not averaged",
-    "cost": "the 1/m applied once at the top (dAL already averaged); dW and db without 1/m",
+    "loss": "the 1/m in the parameters' gradients only; the others per example, not averaged",
+    "cost": "the 1/m applied once at the top (the output's gradient already averaged); the parameters' without 1/m",
 }
 
 
