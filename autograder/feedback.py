@@ -103,6 +103,14 @@ def _gradebook_view(gradebook, assignment, student, notebook):
     return scores, comments
 
 
+def _without_repeated_diagnosis(feedback, diagnosis):
+    """The feedback text without its first line when that line only repeats the diagnosis shown above it."""
+    first, _, rest = (feedback or "").partition("\n")
+    if diagnosis and first.strip() in (diagnosis, f"AssertionError: {diagnosis}"):
+        return rest
+    return feedback
+
+
 def _items(notebook_spec, record, executed, scores, comments):
     by_id = {cell.grade_id: cell for cell in record.cells if cell.notebook == notebook_spec.name}
     executed_cells = {}
@@ -130,13 +138,14 @@ def _items(notebook_spec, record, executed, scores, comments):
             points, status = None, "needs_manual_grade"  # "? / 4, waiting for a grader", not "0 / 4"
         if spec_cell.kind == MANUAL and points is not None and status == "needs_manual_grade":
             status = PASSED if points >= max_points else PARTIAL
+        diagnosis = score.diagnosis if score and status != PASSED else None
         item.update(
             description=score.description if score else "",
             points_text=f"{points:g} / {max_points:g}" if points is not None else f"? / {max_points:g}",
             result=_RESULT.get(status, status),
             css={"needs_manual_grade": "manual", NO_RESPONSE: "failed"}.get(status, status),
-            diagnosis=score.diagnosis if score and status != PASSED else None,
-            feedback=score.feedback if score else "",
+            diagnosis=diagnosis,
+            feedback=_without_repeated_diagnosis(score.feedback if score else "", diagnosis),
             comment=comments.get(spec_cell.grade_id),
         )
         if spec_cell.kind == TEST:

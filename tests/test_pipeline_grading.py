@@ -8,6 +8,7 @@ corrupt file). It is graded once, with two jobs, and every test reads the result
 """
 
 import csv
+import html
 from collections import Counter
 
 import nbformat
@@ -190,6 +191,8 @@ def test_feedback_shows_diagnoses_never_hidden_tests_and_escapes_student_text(gr
         assert "HIDDEN TESTS" not in text and "SeedSequence" not in text and "einsum" not in text
     mistake = (course.feedback_folder("no_one_over_m", A) / f"{A}.html").read_text()
     assert "dW is off by a factor of m" in mistake and "failed" in mistake
+    # the diagnosis is shown once, above the output, not again as the output's first line
+    assert "AssertionError: dW is off by a factor of m" not in html.unescape(mistake)
     script = (course.feedback_folder("html_in_answer", A) / f"{A}.html").read_text()
     assert "<script>alert(1)</script>" not in script and "&lt;script&gt;alert(1)&lt;/script&gt;" in script
     corrupt = (course.feedback_folder("corrupt", A) / f"{A}.html").read_text()
