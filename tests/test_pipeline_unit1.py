@@ -98,6 +98,7 @@ def test_report_names_the_likely_reason_behind_a_generic_diagnosis(graded, tmp_p
 
 
 def test_a_written_answer_shows_waiting_for_a_grader_until_it_is_graded_by_hand(graded):
+    # last in the file: it adds a student to the module's course and hand-grades it
     course, _ = graded
     assert any(cell.grade_id == DERIVATION for cell in _spec(course).cells), "update DERIVATION"
     written = "dL/dz = a - y, because dL/da = (a - y) / (a (1 - a)) and da/dz = a (1 - a)."
