@@ -59,6 +59,12 @@ def backward_inputs(seed=331):
     return AL, Y, caches
 
 
+def mse_inputs(seed, output):
+    """(AL, Y, caches) of the visible squared-error problem: relu -> `output`, layer_dims (5, 3, 2)."""
+    _, Y, _, AL, caches = unit3.two_layer_problem(seed, "mse", output, layer_dims=(5, 3, 2))
+    return AL, Y, caches
+
+
 # ---------------------------------------------------------------------------------------------
 # Signatures and problems
 # ---------------------------------------------------------------------------------------------
@@ -186,6 +192,12 @@ SOLUTION_CE = "return -(Y / AL - (1 - Y) / (1 - AL))"
      unit3.SIGMOID_IN_HIDDEN),
     ({"backward_two_layer": {"        scale = 1.0 / m\n": "        scale = 1.0\n"}}, "dW_db", "the 1/m is missing"),
     ({"average_of_example_gradients": {"total / m for": "total for"}}, "average", unit3.SUMMED),
+    ({"backward_two_layer": {"        scale = 1.0\n": "        scale = 1.0 / m\n"}}, "mse",
+     "the 1/m is applied twice: in the cost convention"),
+    ({"backward_two_layer": {"        scale = 1.0\n": "        scale = 1.0 / m\n"}}, "mse",
+     "Look at: the dW and db lines of backward_two_layer with convention='cost'"),
+    ({"backward_two_layer": {"    dZ2 = dA2 * derivative(output)(Z2)\n": "    dZ2 = AL - Y\n"}}, "mse",
+     "Look at: the dZ2 line (output='linear', loss='mse')"),
 ])
 def test_each_visible_test_names_a_typical_mistake(changes, test, phrase):
     ns = notebook(**changes)
@@ -202,6 +214,8 @@ def test_each_visible_test_names_a_typical_mistake(changes, test, phrase):
                                                              *backward_inputs(), "cross_entropy", "sigmoid"),
         "intermediates": lambda: unit3.test_backward_two_layer_intermediates(
             ns["backward_two_layer"], *backward_inputs(341), "cross_entropy", "sigmoid", "loss"),
+        "mse": lambda: unit3.test_backward_two_layer_squared_error(
+            ns["backward_two_layer"], *mse_inputs(351, "linear"), output="linear"),
         "average": lambda: unit3.test_average_of_example_gradients(
             ns["average_of_example_gradients"], *unit3.two_layer_problem(361, "cross_entropy", "sigmoid")[:3],
             "cross_entropy", "sigmoid"),
@@ -209,6 +223,15 @@ def test_each_visible_test_names_a_typical_mistake(changes, test, phrase):
     with pytest.raises(AssertionError) as failure:
         runs[test]()
     assert phrase in str(failure.value)
+
+
+def test_the_squared_error_test_prints_each_convention_header_once_and_each_gradient_once(solved, capsys):
+    unit3.test_backward_two_layer_squared_error(solved["backward_two_layer"], *mse_inputs(352, "sigmoid"),
+                                                output="sigmoid")
+    printed = capsys.readouterr().out
+    assert printed.count("(intermediate gradients checked with") == 2, printed
+    for key in ("dA2", "dZ2", "dW2", "db2", "dA1", "dZ1", "dW1", "db1"):
+        assert len(re.findall(rf"^  {key} ", printed, re.MULTILINE)) == 2, (key, printed)
 
 
 def test_a_blank_answer_says_not_implemented():

@@ -359,3 +359,13 @@ def test_the_hidden_tests_print_their_seed_and_replay_it():
         outputs.append(buffer.getvalue())
     assert outputs[0].startswith("hidden test, seed 1234") and outputs[0] == outputs[1]
     assert "The hidden checks passed." in outputs[0]
+
+
+@pytest.mark.parametrize("name", ["state_gradient_not_carried_back", "time_walked_forwards", "no_sum_over_time"])
+def test_the_look_at_line_of_the_loop_names_the_carry_the_order_and_the_sum(name):
+    """Whichever of the loop's three jobs went wrong, the line the message sends the student to mentions it."""
+    cell, replacements, _, _ = MISTAKES[name]
+    message = failure_of(VISIBLE["test_rnn_backward"], student(cell, replacements))
+    look_at = next(line for line in message.splitlines() if line.startswith("Look at:"))
+    for phrase in ("from the last step to the first", "da[:, :, t] + da_prev", "adds up"):
+        assert phrase in look_at, (name, look_at)

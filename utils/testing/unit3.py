@@ -592,10 +592,11 @@ def check_intermediates(grads, expected, m, convention, caches, output, where=No
 
 
 def check_squared_error(grads, expected, AL, Y, caches, output, convention, suspects=None):
-    """Squared error: dZ2 first (the A2 - Y shortcuts named), then all eight gradients, in `convention`.
+    """Squared error: all eight gradients in `convention`, dZ2 first (the A2 - Y shortcuts named).
 
     expected: every gradient of J (the cost convention's intermediates); caches: the problem's;
-    suspects: more {mistake: {key: value}} for dW, db.
+    suspects: more {mistake: {key: value}} for dW, db. A wrong dZ2 is reported first, pointing at the dZ2 line;
+    a wrong dW or db points at the dW and db lines, the other intermediates at the convention.
     """
     m, Z2 = AL.shape[1], caches[1][1]
     scale = float(m) if convention == "loss" else 1.0
@@ -604,14 +605,20 @@ def check_squared_error(grads, expected, AL, Y, caches, output, convention, susp
     else:
         dZ2_suspects = {_A_MINUS_Y_SIGMOID: (AL - Y) * scale / m, _TWICE_A_MINUS_Y: 2 * (AL - Y) * scale / m}
     dZ2_suspects.update(activation_suspects(expected["dA2"] * scale, Z2, output))
-    check_gradients(grads, {"dZ2": expected["dZ2"]}, m=m, convention=convention, expected_convention="cost",
-                    suspects={"dZ2": dZ2_suspects}, rtol=NUMERICAL_RTOL, atol=NUMERICAL_ATOL,
-                    where=f"the dZ2 line (output={output!r}, loss='mse'); " + declared_convention(convention))
-    hidden_layer = hidden_layer_suspects(expected["dA1"], caches, m, convention)
-    check_gradients(grads, expected, m=m, convention=convention, expected_convention="cost",
-                    suspects={**one_over_m_suspects(expected, m, convention), **hidden_layer, **(suspects or {})},
-                    rtol=NUMERICAL_RTOL, atol=NUMERICAL_ATOL,
-                    where=f"(output={output!r}, loss='mse') " + declared_convention(convention))
+    per_key = {"dZ2": dZ2_suspects}
+    for mistakes in (one_over_m_suspects(expected, m, convention),
+                     hidden_layer_suspects(expected["dA1"], caches, m, convention), suspects or {}):
+        for text, values in mistakes.items():
+            for key, value in values.items():
+                per_key.setdefault(key, {})[text] = value
+    problem = f"(output={output!r}, loss='mse')"
+    where = {key: (f"the dW and db lines of backward_two_layer with convention={convention!r} {problem}"
+                   if key in PARAMETER_KEYS else f"{problem} " + declared_convention(convention)) for key in expected}
+    where["dZ2"] = f"the dZ2 line {problem}; " + declared_convention(convention)
+    ordered = {"dZ2": expected["dZ2"], **{key: value for key, value in expected.items() if key != "dZ2"}}
+    check_gradients(grads, ordered, m=m, convention=convention, expected_convention="cost",
+                    suspects={key: values for key, values in per_key.items() if key in ordered},
+                    rtol=NUMERICAL_RTOL, atol=NUMERICAL_ATOL, where=where)
 
 
 def check_average(grads, expected, m, suspects=None):
