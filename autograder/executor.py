@@ -51,8 +51,10 @@ import nbformat
 from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute, LimitOutput
+from traitlets import DottedObjectName, Type
 
 from autograder.incidents import Incident
+from autograder.polling import SlicedPollKernelClient
 from autograder.quiet import log as quiet_log
 
 #: Status of one cell after a run.
@@ -133,7 +135,14 @@ class LocalLauncher:
 
 
 class _WrappedKernelManager(AsyncKernelManager):
-    """jupyter_client's kernel manager, launching through a KernelLauncher."""
+    """jupyter_client's kernel manager, launching through a KernelLauncher.
+
+    Its clients wait for messages in slices (autograder.polling): on a busy machine, jupyter_client's own
+    asyncio client can sleep through a reply that has arrived until the cell's time limit runs out.
+    """
+
+    client_class = DottedObjectName("autograder.polling.SlicedPollKernelClient")
+    client_factory = Type(SlicedPollKernelClient)
 
     def configure_launch(self, launcher, workdir, limits):
         self._launcher, self._workdir, self._limits = launcher, workdir, limits
