@@ -43,6 +43,7 @@ LAB_SETTINGS = {
 #: Generous waits: the tests must pass on a busy machine (two CPU hogs beside them), never on fixed sleeps.
 KERNEL_TIMEOUT_MS = 300_000
 RUN_TIMEOUT_MS = 900_000
+RENDER_TIMEOUT_MS = 120_000  # outputs drawn after the run is over (wait_until_rendered)
 
 
 def why_no_browser():
@@ -319,6 +320,35 @@ def widget_fallbacks(page):
 
 def count(page, selector):
     return page.locator(selector).count()
+
+
+def render_problems(page):
+    """What a lesson's page does not show yet: plots as images, figures not as text, widgets as widgets."""
+    problems = []
+    if count(page, ".jp-Notebook .jp-OutputArea-output img") < 1:
+        problems.append("no plot was rendered as an image")
+    if unrendered_figures(page):
+        problems.append(f"a figure was shown as text: {unrendered_figures(page)[:3]}")
+    if count(page, ".jp-Notebook .jupyter-widgets") < 1:
+        problems.append("no widget was rendered by the widget manager")
+    if widget_fallbacks(page):
+        problems.append(f"a widget was shown as its text fallback: {widget_fallbacks(page)[:3]}")
+    return problems
+
+
+def wait_until_rendered(page, timeout_ms=RENDER_TIMEOUT_MS):
+    """[] once render_problems(page) is empty; else its problems after `timeout_ms`.
+
+    The kernel is idle and every prompt counted before the page has drawn every output: images decode and
+    widget views are built from their models afterwards, asynchronously, and on a busy machine that can
+    lag by seconds. No fixed sleep decides anything: on a busy machine this only waits longer.
+    """
+    deadline = time.monotonic() + timeout_ms / 1000
+    problems = render_problems(page)
+    while problems and time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+        problems = render_problems(page)
+    return problems
 
 
 WIDGET_STATE_JS = """(cell) => {
