@@ -1,32 +1,33 @@
 """A kernel client that cannot sleep through a message that has already arrived.
 
 jupyter_client's asyncio channel waits for a message with one
-`await socket.poll(timeout)`. pyzmq's asyncio poller is edge-triggered, and on
-a busy machine it can miss the wake-up for a message that is already in the
-socket (jupyter_client #922, nbclient #312, pyzmq #1558 and #2173). It then
-looks again only when its timeout fires. Under nbclient that costs:
+`await socket.poll(timeout)`. If that poll misses the wake-up for a message
+already in the socket, pyzmq looks again only when the timeout fires. Hangs of
+this shape are reported upstream (jupyter_client #922, nbclient #312, pyzmq
+#1558 and #2173; causes vary), and we saw one in `jupyter nbconvert --execute`
+of the lessons beside two CPU hogs (lesson 3 stalled in 4 of 8 runs, each
+stall ending exactly at the cell timeout; in a later session 0 of 14 runs
+stalled). The likely cause is a missed edge of pyzmq's edge-triggered poller.
+Under nbclient, as our executor configures it, a stall means:
 
-* on the shell channel, the cell's whole time limit: the reply is found when
-  the limit runs out, so a cell that took a second takes 120 s and eats the
-  submission's wall-clock budget (cells after it may then not run at all);
-* on the iopub channel (no timeout), until some later message arrives; if that
-  was the cell's last output, nbclient stops waiting after its iopub_timeout
-  and the output is missing from the graded notebook.
-
-We saw the first kind in `jupyter nbconvert --execute` of the lessons beside
-two CPU hogs (lesson 3 stalled in 4 of 8 runs; in a later session 0 of 14 runs
-stalled, so it comes and goes with the machine). tests/test_polling.py makes
-the missed wake-up deterministic.
+* on the shell channel: the reply is seen only as the cell's limit runs out, so
+  a cell that finished in a second takes its whole limit out of the
+  submission's budget, or is recorded as timed out and scores 0;
+* on the iopub channel (no timeout): the output of the cell's end is not seen
+  within nbclient's iopub_timeout, which our executor (raise_on_iopub_timeout)
+  also records as a timeout.
 
 `SlicedPollChannel.get_msg` waits in slices of at most `POLL_SLICE` seconds;
 when a slice ends, pyzmq looks at the socket itself, so a missed wake-up costs
-at most one slice. The overall timeout, and `Empty` when it runs out, are
-jupyter_client's.
+at most one slice. The overall timeout (a negative one waits for ever, as in
+pyzmq), and `Empty` when it runs out, are jupyter_client's. Only get_msg is
+sliced: the kernel-start preload (execute_interactive) keeps its own poller.
 
     SlicedPollKernelClient   # jupyter_client's AsyncKernelClient with these channels;
                              # autograder.executor drives every kernel it starts with it
 """
 
+import math
 import time
 from queue import Empty  # what jupyter_client's channels raise when no message came
 
@@ -44,10 +45,12 @@ class SlicedPollChannel(AsyncZMQSocketChannel):
     async def get_msg(self, timeout=None):
         """The next message; `Empty` if none arrives within `timeout` seconds (None: wait for ever)."""
         assert self.socket is not None
-        deadline = None if timeout is None else time.monotonic() + max(0.0, timeout)
+        if timeout is not None and timeout < 0:
+            timeout = None  # as pyzmq reads a negative timeout: wait for ever
+        deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             left = POLL_SLICE if deadline is None else min(POLL_SLICE, max(0.0, deadline - time.monotonic()))
-            if await self.socket.poll(int(left * 1000)):
+            if await self.socket.poll(math.ceil(left * 1000)):
                 return await self._recv()
             if deadline is not None and time.monotonic() >= deadline:
                 raise Empty

@@ -25,6 +25,9 @@ Which examples are kept, and why (`assume`):
 * Outputs clear of the probability floor: the costs clip probabilities to
   [1e-15, 1 - 1e-15] so that log(0) stays finite, which makes J flat where
   an output saturates while dZ = AL - Y is not.
+* Sigmoid outputs clear of saturation (SIGMOID_MARGIN, about 1e-2): near a = 1
+  the cost's log(1 - a) amplifies a's own rounding error, and the centred
+  difference cannot resolve the gradient to 1e-7 there.
 * Relu has a kink at 0: a nudge of size h that moves some hidden Z[l] across
   0 makes the centred difference meaningless there (it returns anything
   between the two one-sided slopes). Examples where some hidden |Z| < 1e-3 are
@@ -40,7 +43,7 @@ from hypothesis.extra import numpy as hnp
 
 from autograder import reference
 from utils.forward import model_forward as utils_model_forward
-from utils.gradcheck import numerical_gradient, numerical_gradients, relative_error
+from utils.gradcheck import DEFAULT_STEP, numerical_gradient, numerical_gradients, relative_error
 from utils.losses import compute_cost
 
 TOLERANCE = 1e-7
@@ -51,6 +54,11 @@ RESOLVABLE = 1e-2
 ROUNDING = 1e3 * np.finfo(np.float64).eps / 1e-6
 #: Output probabilities must lie in [OUTPUT_MARGIN, 1 - OUTPUT_MARGIN] (far from the 1e-15 floor).
 OUTPUT_MARGIN = 1e-9
+#: A sigmoid output's cross-entropy needs 1 - a (or a) to be resolvable: a = sigmoid(z) carries a rounding
+#: error of about eps, so log(1 - a) carries eps / (1 - a), and its centred difference eps / (2 h (1 - a)).
+#: Keeping that a tenth of TOLERANCE needs min(a, 1 - a) >= eps / (2 h TOLERANCE / 10), about 1.1e-2.
+#: (Hypothesis found a = 0.99988: the numerical dW1 was off by 1.7e-7 relative, though the reference is exact.)
+SIGMOID_MARGIN = np.finfo(np.float64).eps / (2 * DEFAULT_STEP * TOLERANCE / 10)
 HIDDEN = ("relu", "tanh")
 OUTPUTS = ("sigmoid", "softmax", "linear")
 
@@ -108,6 +116,8 @@ def check_all_gradients(X, Y, params, hidden, output, require=assume):
     require(hidden_Z_clear_of_kinks(caches, hidden))
     if output in ("sigmoid", "softmax"):
         require(np.all((AL >= OUTPUT_MARGIN) & (AL <= 1.0 - OUTPUT_MARGIN)))
+    if output == "sigmoid":
+        require(np.all((AL >= SIGMOID_MARGIN) & (AL <= 1.0 - SIGMOID_MARGIN)))
     grads = reference.model_backward(AL, Y, caches, hidden, output)
     m = X.shape[1]
     n_layers = len(caches)
@@ -242,3 +252,11 @@ def test_targets_of_the_wrong_shape_raise():
     AL, caches = reference.model_forward(np.ones((2, 5)), params, "relu", "linear")
     with pytest.raises(ValueError, match=r"Y has shape \(5, 2\) but AL has shape \(2, 5\)"):
         reference.model_backward(AL, np.ones((5, 2)), caches, "relu", "linear")
+
+
+def test_a_saturated_sigmoid_output_is_outside_what_centred_differences_resolve():
+    """The example hypothesis found (a = sigmoid(9) = 0.99988, y = 0) is now rejected, not failed."""
+    X, Y = np.ones((3, 1)), np.zeros((1, 1))
+    params = {"W1": np.ones((3, 3)), "b1": np.zeros((3, 1)), "W2": np.ones((1, 3)), "b2": np.zeros((1, 1))}
+    with pytest.raises(AssertionError, match="does not meet the conditions"):
+        check_all_gradients(X, Y, params, "relu", "sigmoid", require=must_hold)
