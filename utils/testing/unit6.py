@@ -458,11 +458,11 @@ def _sequence_suspects(da, caches, expected):
 
 SEQUENCE_WHERE = {
     "dWax": ("the loop of rnn_backward, which runs from the last step to the first: each step hands "
-            "da[:, :, t] + da_prev to rnn_cell_backward, and dWax adds up that step's dWax"),
+            "da[:, :, t] + da_prev (the da_prev that step t + 1 returned; zeros at the last step) to rnn_cell_backward, and dWax adds up that step's dWax"),
     "dWaa": ("the loop of rnn_backward, which runs from the last step to the first: each step hands "
-            "da[:, :, t] + da_prev to rnn_cell_backward, and dWaa adds up that step's dWaa"),
+            "da[:, :, t] + da_prev (the da_prev that step t + 1 returned; zeros at the last step) to rnn_cell_backward, and dWaa adds up that step's dWaa"),
     "dba": ("the loop of rnn_backward, which runs from the last step to the first: each step hands "
-            "da[:, :, t] + da_prev to rnn_cell_backward, and dba adds up that step's dba"),
+            "da[:, :, t] + da_prev (the da_prev that step t + 1 returned; zeros at the last step) to rnn_cell_backward, and dba adds up that step's dba"),
     "dX": "the loop of rnn_backward: dX[:, :, t] is the dx of the step whose cache is caches[t]",
     "da0": "the end of rnn_backward: da0 is the da_prev of the first step (t = 0), handed back last",
 }
