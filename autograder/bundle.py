@@ -5,7 +5,9 @@ The bundle holds the release versions of every assignment, the lessons,
 environment.yml and a student nbgrader_config.py (so *Validate* works).
 It holds nothing of the instructor's: no source/, no autograder/ (so no
 hidden-test helpers, autograder.hidden), no gradebook, no solution or
-hidden-test text, no stored outputs, no copy of an instructor file.
+hidden-test text, no stored outputs, no copy of an instructor file, and no
+pointer to one (a path such as tests/... or a module such as autograder.x
+would send a student to a file they cannot open).
 
 JupyterLab in the student edition shows a student's tools: `pip install .`
 puts jupyter-config/ into the environment's etc/jupyter, which turns off
@@ -34,6 +36,10 @@ FORBIDDEN_TEXT = (
 )
 #: A shipped file must not import the instructor's package (students do not have it).
 IMPORTS_AUTOGRADER = re.compile(r"^\s*(from\s+autograder\b|import\s+autograder\b)", re.MULTILINE)
+#: A shipped file must not send a student to the instructor's project, which students do not have: a path
+#: under one of its folders (tests/, benchmarks/, tools/, source/, autograder/, .ci/) or an autograder module.
+NAMES_INSTRUCTOR_PATH = re.compile(
+    r"(?<![\w./-])(?:(?:tests|benchmarks|tools|source|autograder|\.ci)/|autograder\.[a-z_])")
 #: Names that must never appear as a path component of a shipped file.
 FORBIDDEN_PARTS = ("source", "autograder", "submitted", "autograded", "feedback", "gradebook.db", ".ipynb_checkpoints", "__pycache__")
 
@@ -275,6 +281,11 @@ def audit(bundle_dir, course_root=COURSE_ROOT):
         problems += [f"{relative}: contains {marker!r}" for marker in FORBIDDEN_TEXT if marker in text]
         if IMPORTS_AUTOGRADER.search(text):
             problems.append(f"{relative}: imports autograder, which students do not have")
+        problems += [
+            f"{relative} line {text.count(chr(10), 0, found.start()) + 1}: names {found.group(0)!r}..., part of the"
+            " instructor's project, which students do not have; describe it instead"
+            for found in NAMES_INSTRUCTOR_PATH.finditer(text)
+        ]
         if path.suffix == ".ipynb":
             problems += _check_notebook(relative, json.loads(text))
     return problems

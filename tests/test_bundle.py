@@ -127,6 +127,33 @@ def test_audit_catches_instructor_material(built, tmp_path):
     assert "utils/testing/helpers.py: a copy of the instructor's autograder/hidden/_common.py" in problems, problems
 
 
+def test_audit_catches_a_pointer_to_instructor_files(built, tmp_path):
+    """A shipped docstring or lesson that names a file of the instructor's project sends a student nowhere."""
+    import shutil
+
+    leaky = tmp_path / "pointers"
+    shutil.copytree(built, leaky)
+    common = leaky / "utils" / "testing" / "_common.py"
+    common.write_text(common.read_text() + "\n# see tests/test_stand_in_signatures.py and benchmarks/README.md\n"
+                      "# the hidden half is autograder.hidden.unit5\n")
+    lesson = sorted((leaky / "notebooks").glob("*.ipynb"))[0]
+    notebook = nbformat.read(lesson, as_version=4)
+    notebook.cells.append(nbformat.v4.new_markdown_cell("Compare with `source/05_l_layer/assignment.ipynb`."))
+    nbformat.write(notebook, lesson)
+    problems = bundle.audit(leaky)
+    lines = len(common.read_text().splitlines())
+    for expected in (f"utils/testing/_common.py line {lines - 1}: names 'tests/'",
+                     f"utils/testing/_common.py line {lines - 1}: names 'benchmarks/'",
+                     f"utils/testing/_common.py line {lines}: names 'autograder.h'",
+                     f"notebooks/{lesson.name} line "):
+        assert any(p.startswith(expected) for p in problems), (expected, problems)
+    assert any("source/" in p and lesson.name in p for p in problems), problems
+    # words that only look like the folders are not pointers
+    prose = leaky / "utils" / "prose.py"
+    prose.write_text('"""The hidden tests. See the source. utils/testing/_common.py and release/ ship."""\n')
+    assert not [p for p in bundle.audit(leaky) if "prose.py" in p]
+
+
 def test_student_edition_jupyterlab_shows_a_students_tools(built):
     """nbgrader's instructor parts and the news prompt are off; Validate and the assignment list stay."""
     import json

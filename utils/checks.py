@@ -437,7 +437,7 @@ def check_gradients(
               (keys other than dW.., db..): "loss", "cost", "either" (accept the
               one the student's first intermediate gradient follows) or None
               (same as expected_convention). dW and db must match either way.
-    expected_convention: the convention `expected` was computed under ("loss" for autograder.reference).
+    expected_convention: the convention `expected` was computed under ("loss" for the graders' reference answers).
     rtol, atol: as in check_array. name: what to call the dict itself.
     The failure message names the first wrong tensor and lists the others.
     """

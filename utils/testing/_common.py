@@ -27,7 +27,7 @@ GraderBugError                                           raised for mistakes in 
 
 Signatures. Each unit module holds `SIGNATURES = {name: "(parameters)"}`, the
 signatures the assignment gives (parameter names, kinds and defaults, as in
-its `def` lines; tests/test_stand_in_signatures.py checks them against the
+its `def` lines; the course's own test suite checks them against the
 solutions). `replaced` refuses a stand-in whose signature differs, so keyword
 calls such as `activation="relu"` reach a stand-in exactly as they would
 reach the student's own function. A refusal is a bug in the test, not in the

@@ -30,7 +30,7 @@ for inputs other than its own test's:
   sets, and a watch on the arguments model passes to the student's optimize.
 
 The `check_*` functions and the suspect builders are shared with the hidden
-tests (autograder.hidden.unit1), which feed them the grader's references.
+tests, which feed them the grader's references.
 
 Public API
 ----------

@@ -9,7 +9,7 @@ Each visible test cell of the assignment builds its inputs and makes one call:
 The test functions know their own inputs only (the numbers, graphs and
 batches below); given anything else they say that the test cell was changed.
 The checks, graph builders and mistake descriptions are shared with the
-instructor's hidden tests (autograder/hidden/unit2.py), which draw fresh
+instructor's hidden tests, which draw fresh
 random inputs.
 
 Public API
@@ -95,7 +95,7 @@ __all__ = [
     "with_number",
 ]
 
-#: The assignment's def lines (tests/test_stand_in_signatures.py compares them with source/).
+#: The assignment's def lines (the course's test suite compares them with the instructor's solutions).
 SIGNATURES = {
     "__mul__": "(self, other)",
     "__rmul__": "(self, other)",

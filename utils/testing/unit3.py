@@ -38,7 +38,7 @@ answer only this test's calls, so each mistake costs its own part's points:
   knows each one-example gradient of the test's batch (one_example_stand_in).
 
 The checks, suspect builders and mistake descriptions below are shared with
-the instructor's hidden tests (autograder.hidden.unit3), which feed them the
+the instructor's hidden tests, which feed them the
 grader's references and fresh inputs, so a mistake reads the same in both.
 
 Public API
@@ -136,7 +136,7 @@ __all__ = [
     "two_layer_problem",
 ]
 
-#: The assignment's def lines (tests/test_stand_in_signatures.py compares them with source/).
+#: The assignment's def lines (the course's test suite compares them with the instructor's solutions).
 SIGNATURES = {
     "dcost_dlosses": "(L)",
     "dAL_loss_convention": "(AL, Y, loss, half=False)",

@@ -27,7 +27,7 @@ for inputs other than its own test's:
   (utils.testing._common.stand_in) that answer only this test's inputs,
   transposed.
 A test given inputs other than its own says that the test cell was changed.
-The graders' hidden tests (autograder.hidden.unit4) fail an answer that calls
+The graders' hidden tests fail an answer that calls
 any function of this module, a finite-difference oracle or utils.autodiff.
 
 Rules the tests rely on (each is stated in the assignment's instructions):
@@ -117,7 +117,7 @@ __all__ = [
     "test_softmax_jacobian",
 ]
 
-#: The assignment's def lines (tests/test_stand_in_signatures.py compares them with source/).
+#: The assignment's def lines (the course's test suite compares them with the instructor's solutions).
 SIGNATURES = {
     "linear_grads_loops": "(dZ, A_prev, W)",
     "linear_grads_vectorized": "(dZ, A_prev, W)",
@@ -217,7 +217,7 @@ def call_unchanged(function, name, inputs, runner=None):
 
     inputs: {parameter name: array}, in the order of the function's parameters.
     runner: how to call it (the visible tests refuse the finite-difference
-            oracles; the hidden tests pass autograder.hidden._common.call_hidden).
+            oracles; the hidden tests pass their own runner).
     Returns the function's result.
     """
     runner = runner or _visible_run

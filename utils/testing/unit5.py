@@ -22,7 +22,7 @@ _update_suspects) and the stand-in factories know only the visible tests'
 problems (LINEAR_PROBLEMS, LAYER_PROBLEMS, NETWORK_PROBLEMS, UPDATE_PROBLEMS,
 TRAINING_PROBLEMS, compared by value) and refuse anything else with an
 AssertionError that says they are test helpers. The graders' hidden tests
-(instructor-only, autograder.hidden.unit5) call the `check_...` functions
+(instructor-only) call the `check_...` functions
 below with fresh inputs and their own expected values (the `expected=`,
 `linear_step=`, `network=`, `walk=`, `suspects=` and `numeric=` arguments).
 
@@ -111,7 +111,7 @@ __all__ = [
     "update_problem",
 ]
 
-#: The assignment's def lines (tests/test_stand_in_signatures.py compares them with source/).
+#: The assignment's def lines (the course's test suite compares them with the instructor's solutions).
 SIGNATURES = {
     "linear_backward": "(dZ, cache)",
     "linear_activation_backward": "(dA, cache, activation)",

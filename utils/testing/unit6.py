@@ -77,7 +77,7 @@ __all__ = [
     "test_rnn_together",
 ]
 
-#: The assignment's def lines (tests/test_stand_in_signatures.py compares them with source/).
+#: The assignment's def lines (the course's test suite compares them with the instructor's solutions).
 SIGNATURES = {
     "rnn_cell_backward": "(da_next, cache)",
     "rnn_backward": "(da, caches)",
