@@ -198,6 +198,8 @@ SOLUTION_CE = "return -(Y / AL - (1 - Y) / (1 - AL))"
      "Look at: the dW and db lines of backward_two_layer with convention='cost'"),
     ({"backward_two_layer": {"    dZ2 = dA2 * derivative(output)(Z2)\n": "    dZ2 = AL - Y\n"}}, "mse",
      "Look at: the dZ2 line (output='linear', loss='mse')"),
+    ({"backward_two_layer": {"    dZ1 = dA1 * derivative(\"relu\")(Z1)\n": "    dZ1 = dA1\n"}}, "mse",
+     "Look at: the dZ1 line (output='linear', loss='mse')"),
 ])
 def test_each_visible_test_names_a_typical_mistake(changes, test, phrase):
     ns = notebook(**changes)

@@ -595,8 +595,8 @@ def check_squared_error(grads, expected, AL, Y, caches, output, convention, susp
     """Squared error: all eight gradients in `convention`, dZ2 first (the A2 - Y shortcuts named).
 
     expected: every gradient of J (the cost convention's intermediates); caches: the problem's;
-    suspects: more {mistake: {key: value}} for dW, db. A wrong dZ2 is reported first, pointing at the dZ2 line;
-    a wrong dW or db points at the dW and db lines, the other intermediates at the convention.
+    suspects: more {mistake: {key: value}} for dW, db. A wrong dZ2 is reported first. A wrong intermediate
+    (dA2, dZ2, dA1, dZ1) points at its own line and the convention; a wrong dW or db at the dW and db lines.
     """
     m, Z2 = AL.shape[1], caches[1][1]
     scale = float(m) if convention == "loss" else 1.0
@@ -613,9 +613,12 @@ def check_squared_error(grads, expected, AL, Y, caches, output, convention, susp
                 per_key.setdefault(key, {})[text] = value
     problem = f"(output={output!r}, loss='mse')"
     where = {key: (f"the dW and db lines of backward_two_layer with convention={convention!r} {problem}"
-                   if key in PARAMETER_KEYS else f"{problem} " + declared_convention(convention)) for key in expected}
-    where["dZ2"] = f"the dZ2 line {problem}; " + declared_convention(convention)
-    ordered = {"dZ2": expected["dZ2"], **{key: value for key, value in expected.items() if key != "dZ2"}}
+                   if key in PARAMETER_KEYS else f"the {key} line {problem}; " + declared_convention(convention))
+             for key in expected}
+    # dZ2 first (the A2 - Y shortcut), then the order backward_two_layer computes them: a mistake is reported
+    # at the first line it makes wrong (a dropped relu' at dZ1, not at the dW1 it also spoils).
+    order = ("dZ2", "dA2", "dW2", "db2", "dA1", "dZ1", "dW1", "db1")
+    ordered = {key: expected[key] for key in sorted(expected, key=lambda k: order.index(k) if k in order else len(order))}
     check_gradients(grads, ordered, m=m, convention=convention, expected_convention="cost",
                     suspects={key: values for key, values in per_key.items() if key in ordered},
                     rtol=NUMERICAL_RTOL, atol=NUMERICAL_ATOL, where=where)
