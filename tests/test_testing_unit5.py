@@ -357,6 +357,18 @@ def test_digits_counts_the_steps_it_asked_for(solution):
     assert "is below 95%" in message and "for any seed" in message
 
 
+def test_digits_warns_of_a_slow_training_and_what_it_risks(solution, capsys, monkeypatch):
+    short = variant(solution, "def digits_hyperparameters():\n"
+                              "    return {'layer_dims': [64, 10, 10], 'learning_rate': 0.1, 'num_iterations': 5}\n")
+    unit5.test_digits(solution["train_network"], short["digits_hyperparameters"], 0, 0.0)
+    assert "Warning" not in capsys.readouterr().out
+    monkeypatch.setattr(unit5, "SLOW_TRAINING_SECONDS", 0.0)
+    unit5.test_digits(solution["train_network"], short["digits_hyperparameters"], 0, 0.0)
+    printed = capsys.readouterr().out
+    assert "Warning: training took more than 0 s" in printed
+    assert "trains twice" in printed and "scores 0" in printed and "fewer iterations" in printed
+
+
 # ---- gradient_check -------------------------------------------------------------------------------------
 
 
