@@ -405,3 +405,40 @@ def test_call_hidden_fails_a_function_that_leans_on_a_shipped_test_helper_and_pa
     with contextlib.suppress(AssertionError):
         hidden.call_hidden(namespace["leaning"], np.ones(3))
     assert namespace["same_value"] is _common.same_value  # the spy was removed again
+
+
+# ---- recognising a test's own inputs ----------------------------------------------------------------
+
+
+def test_match_case_finds_the_first_case_given_is_and_names_every_difference_otherwise():
+    A, B = np.arange(6.0).reshape(2, 3), np.ones((2, 3))
+    cases = {"a": {"X": A, "activation": "relu"}, "b": {"X": B}}
+    assert _common.match_case({"X": A, "activation": "relu", "dZ": 7}, cases) == ("a", None)  # dZ is free
+    assert _common.match_case({"X": B, "activation": "tanh"}, cases) == ("b", None)  # "b" does not name it
+    assert _common.match_case({"X": B.copy()}, [{"X": A}, {"X": B}]) == (1, None)  # a list is keyed by index
+    key, misses = _common.match_case({"X": A + 1, "activation": "sigmoid"}, cases)
+    assert key is None
+    assert misses == [["X has the test's shape (2, 3) but other values", "activation is 'sigmoid', not the test's 'relu'"],
+                      ["X has the test's shape (2, 3) but other values"]]
+    assert _common.match_case({"X": A}, {}) == (None, [])
+
+
+def test_closest_miss_prefers_fewer_differences_then_agreeing_shapes_then_settings_over_values():
+    shape = "X has shape (3, 2), not the test's (2, 3)"
+    values = "X has the test's shape (2, 3) but other values"
+    setting = "activation is 'sigmoid', not the test's 'relu'"
+    assert _common.closest_miss([[shape, setting], [values]]) == values  # one label differs, not two
+    assert _common.closest_miss([[shape], [values]]) == values  # the shapes agree
+    assert _common.closest_miss([[values], [setting]]) == setting  # a setting before values
+    assert _common.closest_miss([[values], [values.replace("X", "Y")]]) == values  # a tie: the first case
+    assert _common.closest_miss([]) == "no visible test has such inputs"
+    assert _common.closest_miss([], "no visible test uses loss='mse'") == "no visible test uses loss='mse'"
+
+
+def test_changed_test_cell_fails_the_student_test_and_says_how_to_undo_it():
+    with pytest.raises(AssertionError) as failure:
+        _common.changed_test_cell("test_linear_backward", "dZ has shape (3, 2), not the test's (2, 3)")
+    assert str(failure.value).splitlines() == [
+        "test_linear_backward knows only the inputs its test cell builds: dZ has shape (3, 2), not the test's (2, 3).",
+        "Likely reason: the test cell was edited. Test cells belong to the assignment, not to your answer: undo the "
+        "change (a fresh copy of the assignment has the original cell)."]

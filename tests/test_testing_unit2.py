@@ -183,9 +183,9 @@ def test_typical_exp_log_sigmoid_mistakes_are_named(old, new, phrase):
 def test_parts_1_and_2_know_only_their_own_inputs(solved, make):
     Value = solved["Value"]
     for test in (unit2.test_mul, unit2.test_sub_div_neg):
-        with pytest.raises(AssertionError, match="(?s)knows only its own inputs.*test cell was edited"):
+        with pytest.raises(AssertionError, match="(?s)knows only the inputs its test cell builds.*test cell was edited"):
             test(*make(Value))
-    with pytest.raises(AssertionError, match="knows only its own inputs"):
+    with pytest.raises(AssertionError, match="knows only the inputs its test cell builds"):
         unit2.test_exp_log_sigmoid(Value(0.9))
 
 
@@ -306,9 +306,9 @@ def test_replaced_method_restores_on_error_and_refuses_a_wrong_signature(solved)
 
 def test_part_4_knows_only_its_own_graphs(solved):
     Value = solved["Value"]
-    with pytest.raises(AssertionError, match="knows only its own inputs"):
+    with pytest.raises(AssertionError, match="knows only the inputs its test cell builds"):
         unit2.test_backward_shared_and_order(unit2.shared_graph(Value, 0.4, -1.2), unit2.chain_graph(Value, x=1.1))
-    with pytest.raises(AssertionError, match="knows only its own inputs"):
+    with pytest.raises(AssertionError, match="knows only the inputs its test cell builds"):
         unit2.test_topological_order(unit2.shared_graph(Value), unit2.chain_graph(Value, length=4), Value(2.0))
 
 
@@ -351,10 +351,10 @@ def test_typical_cost_graph_mistakes_are_named(old, new, test, phrase):
 
 def test_part_5_knows_only_its_own_batches(solved):
     Value, graph = solved["Value"], solved["logistic_cost_graph"]
-    with pytest.raises(AssertionError, match="knows only its own inputs: w "):
+    with pytest.raises(AssertionError, match="knows only the inputs its test cell builds: w "):
         unit2.test_logistic_cost_graph_value(graph, Value, *unit2.logistic_problem(seed=202))
     w, b, X, Y = unit2.logistic_problem(seed=202)
-    with pytest.raises(AssertionError, match="knows only its own inputs: b"):
+    with pytest.raises(AssertionError, match="knows only the inputs its test cell builds: b"):
         unit2.test_logistic_cost_graph_gradients(graph, Value, w, b + 1.0, X, Y)
 
 

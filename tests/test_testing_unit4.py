@@ -259,7 +259,7 @@ def test_nothing_computes_an_expectation_for_other_inputs():
     lambda ns: unit4.test_linear_backward_rows(ns["linear_backward_rows"], *unit4.layer_problem(407)),
 ], ids=["loops", "vectorized", "jacobian", "indices", "one_hot", "rows"])
 def test_each_visible_test_knows_only_its_own_inputs(solved, call):
-    with pytest.raises(AssertionError, match="knows only its own inputs"):
+    with pytest.raises(AssertionError, match="knows only the inputs its test cell builds"):
         call(solved)
 
 

@@ -21,6 +21,8 @@ replaced(student_function, name, stand_in, signatures)   context manager: `name`
 replaced_all(student_function, stand_ins, signatures)    the same for several names at once
 stand_in(name, signatures, cases, answer, rule)          a stand-in that knows only its own test's inputs
 same_value(given, known) / value_difference(...)         exact equality of known inputs (no foreign __eq__)
+match_case(given, cases) / closest_miss(misses)          which of a test's known inputs `given` is, or why none
+changed_test_cell(test, found)                           the failure of a test given inputs other than its own
 parse_signature(text)                                    "(dZ, cache)" -> inspect.Signature
 signature_difference(function, text)                     why a function's signature differs, or None
 GraderBugError                                           raised for mistakes in a test, never in a student's code
@@ -48,6 +50,9 @@ from utils._diagnose import is_number, is_real_number
 
 __all__ = [
     "GraderBugError",
+    "changed_test_cell",
+    "closest_miss",
+    "match_case",
     "parse_signature",
     "replaced",
     "replaced_all",
@@ -305,6 +310,43 @@ def same_value(given, known):
     return value_difference(given, known) is None
 
 
+def match_case(given, cases):
+    """Which known case `given` is: (key, None) for the first match, else (None, misses).
+
+    given: {label: value}, e.g. a call's arguments.
+    cases: {key: {label: known value}}, or a list of such dicts (keyed 0, 1, ...). A case matches when every
+           label it names is exactly that value in `given` (value_difference); labels it does not name are free.
+    misses: one list per case, in order, of the phrases naming each label that differs.
+    """
+    misses = []
+    for key, case in (enumerate(cases) if isinstance(cases, list) else cases.items()):
+        found = [text for label, known in case.items() if (text := value_difference(given[label], known, label))]
+        if not found:
+            return key, None
+        misses.append(found)
+    return None, misses
+
+
+def closest_miss(misses, default="no visible test has such inputs"):
+    """The phrase that says why `given` is none of the cases (misses from match_case): from the closest case.
+
+    Closest: the fewest labels differ; then a case whose shapes agree; then a difference in a setting
+    (activation is 'sigmoid', not the test's 'relu') before one in an array's values. `default` if no case.
+    """
+    ranked = [(len(found), "not the test's (" in found[0], "other values" in found[0], index)
+              for index, found in enumerate(misses) if found]
+    return misses[min(ranked)[-1]][0] if ranked else default
+
+
+def changed_test_cell(test, found):
+    """Fail `test`, which was given inputs other than its own (`found` says how): its test cell was edited."""
+    raise AssertionError(
+        f"{test} knows only the inputs its test cell builds: {found}.\n"
+        "Likely reason: the test cell was edited. Test cells belong to the assignment, not to your answer: "
+        "undo the change (a fresh copy of the assignment has the original cell)."
+    )
+
+
 # ----------------------------------------------------------------------------
 # Stand-ins that know only their own test's inputs
 # ----------------------------------------------------------------------------
@@ -351,15 +393,10 @@ def stand_in(name, signatures, cases, answer, rule):
         bound.apply_defaults()
         arguments = dict(bound.arguments)
         calls.append(arguments)
-        differences = []
-        for index, case in enumerate(cases):
-            found = next(
-                (text for key, known in case.items() if (text := value_difference(arguments[key], known, key))), None
-            )
-            if found is None:
-                return answer(index, arguments) if callable(answer) else copy.deepcopy(answer[index])
-            differences.append(found)
-        closest = differences[0] if len(differences) == 1 else "; ".join(dict.fromkeys(differences))
+        index, misses = match_case(arguments, cases)
+        if index is not None:
+            return answer(index, arguments) if callable(answer) else copy.deepcopy(answer[index])
+        closest = "; ".join(dict.fromkeys(found[0] for found in misses))
         raise AssertionError(
             f"{name} was called with inputs this test did not give it: {closest}.\n"
             f"Rule: {rule.rstrip('.')}.\n"

@@ -57,6 +57,7 @@ from utils.gradcheck import numerical_gradient
 from utils.losses import compute_cost
 from utils.testing._common import (
     GraderBugError,
+    changed_test_cell,
     replaced,
     signature_difference,
     stand_in,
@@ -235,18 +236,10 @@ def _require_start(test, nodes, known):
     for label, node in nodes.items():
         data, grad = known[label]
         if not hasattr(node, "data") or not hasattr(node, "grad"):
-            _changed_cell(test, f"{label} is a {type(node).__name__}, not a Value")
+            changed_test_cell(test, f"{label} is a {type(node).__name__}, not a Value")
         found = value_difference(node.data, data, f"{label}.data") or value_difference(node.grad, grad, f"{label}.grad")
         if found:
-            _changed_cell(test, found)
-
-
-def _changed_cell(test, found):
-    raise AssertionError(
-        f"{test} knows only its own inputs: {found}.\nLikely reason: the test cell was edited. Test cells are "
-        "part of the assignment, not of your answer: undo the edit (or copy the cell from a fresh copy of the "
-        "assignment)."
-    )
+            changed_test_cell(test, found)
 
 
 def _labels(nodes):
@@ -809,11 +802,11 @@ def _require_graph(test, graph, builder, *arguments):
     labels = list(graph) if isinstance(graph, dict) else None
     known = builder(*arguments)
     if labels != list(known):
-        _changed_cell(test, f"the graph has the nodes {labels}, the test's has {list(known)}")
+        changed_test_cell(test, f"the graph has the nodes {labels}, the test's has {list(known)}")
     for label, node in graph.items():
         found = value_difference(getattr(node, "data", None), known[label].data, f"{label}.data")
         if found:
-            _changed_cell(test, found)
+            changed_test_cell(test, found)
 
 
 def test_topological_order(shared, chain, leaf):
@@ -945,7 +938,7 @@ def _require_batch(test, given, seed):
     for label, value, expected in zip(("w", "b", "X", "Y"), given, known):
         found = value_difference(value, expected, label)
         if found:
-            _changed_cell(test, found)
+            changed_test_cell(test, found)
 
 
 def build_cost_graph(logistic_cost_graph, value_class, w, b, X, Y, run=_run):

@@ -84,7 +84,15 @@ from utils.forward import model_forward
 from utils.gradcheck import numerical_gradient, numerical_gradients
 from utils.initialization import initialize_parameters
 from utils.losses import binary_cross_entropy_loss, cost_from_losses, squared_error_loss
-from utils.testing._common import replaced, replaced_all, stand_in, value_difference
+from utils.testing._common import (
+    changed_test_cell,
+    closest_miss,
+    match_case,
+    replaced,
+    replaced_all,
+    stand_in,
+    value_difference,
+)
 
 __all__ = [
     "COST_IN_LOSS",
@@ -309,46 +317,26 @@ def two_layer_problem(seed, loss="cross_entropy", output="sigmoid", layer_dims=(
 # ----------------------------------------------------------------------------
 
 
-def _changed_cell(test, found):
-    raise AssertionError(
-        f"{test} knows only the inputs its test cell builds: {found}.\n"
-        "Likely reason: the test cell was edited. Test cells belong to the assignment, not to your answer: "
-        "undo the change (a fresh copy of the assignment has the original cell)."
-    )
-
-
-def _first_match(candidates, given, labels):
-    """The key of the first candidate whose values equal `given` exactly, and the closest difference otherwise.
-
-    candidates: {key: tuple of known values}; given: a tuple of values; labels: their names.
-    """
-    closest = None
-    for key, known in candidates.items():
-        found = next((text for value, expected, label in zip(given, known, labels)
-                      if (text := value_difference(value, expected, label))), None)
-        if found is None:
-            return key, None
-        closest = closest or found
-    return None, closest or "no visible test has such inputs"
+def _known(test, given, candidates, none_left="no visible test has such inputs"):
+    """The key of the candidate {label: value} that `given` {label: value} is; else the test cell was changed."""
+    key, misses = match_case(given, candidates)
+    if key is None:
+        changed_test_cell(test, closest_miss(misses, none_left))
+    return key
 
 
 def _known_losses(test, L):
-    seed, found = _first_match({seed: (losses_problem(seed),) for seed in LOSSES_SEEDS}, (L,), ("L",))
-    if seed is None:
-        _changed_cell(test, found)
-    return seed
+    return _known(test, {"L": L}, {seed: {"L": losses_problem(seed)} for seed in LOSSES_SEEDS})
 
 
 def _known_output(test, AL, Y, loss):
     """The seed of the visible output problem (AL, Y) with this loss; includes the two-layer problems' (AL, Y)."""
-    candidates = {("output", seed): output_problem(seed, kind, n_L) for seed, (kind, n_L) in OUTPUT_PROBLEMS.items()
-                  if kind == loss}
-    candidates.update({("two_layer", seed): tuple(_two_layer(seed)[i] for i in (3, 1))
-                       for seed, (kind, _, _) in TWO_LAYER_PROBLEMS.items() if kind == loss})
-    key, found = _first_match(candidates, (AL, Y), ("AL", "Y"))
-    if key is None:
-        _changed_cell(test, found if candidates else f"no visible test uses loss={loss!r}")
-    return key
+    candidates = {("output", seed): dict(zip(("AL", "Y"), output_problem(seed, kind, n_L)))
+                  for seed, (kind, n_L) in OUTPUT_PROBLEMS.items() if kind == loss}
+    candidates.update({("two_layer", seed): {"AL": problem[3], "Y": problem[1]}
+                       for seed, (kind, _, _) in TWO_LAYER_PROBLEMS.items() if kind == loss
+                       for problem in [_two_layer(seed)]})
+    return _known(test, {"AL": AL, "Y": Y}, candidates, f"no visible test uses loss={loss!r}")
 
 
 def _two_layer(seed):
@@ -359,12 +347,10 @@ def _two_layer(seed):
 def _known_two_layer(test, given, labels, loss, output):
     """The seed of the visible two-layer problem whose inputs `labels` (names from two_layer_problem) are `given`."""
     order = ("X", "Y", "params", "AL", "caches")
-    candidates = {seed: tuple(_two_layer(seed)[order.index(label)] for label in labels)
+    candidates = {seed: {label: _two_layer(seed)[order.index(label)] for label in labels}
                   for seed, (kind, out, _) in TWO_LAYER_PROBLEMS.items() if (kind, out) == (loss, output)}
-    seed, found = _first_match(candidates, given, labels)
-    if seed is None:
-        _changed_cell(test, found if candidates else f"no visible test uses loss={loss!r} with output={output!r}")
-    return seed
+    return _known(test, dict(zip(labels, given)), candidates,
+                  f"no visible test uses loss={loss!r} with output={output!r}")
 
 
 def _loss_function(loss, half=False):

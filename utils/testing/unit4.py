@@ -74,7 +74,7 @@ from utils.checks import NUMERICAL_ATOL, NUMERICAL_RTOL, ORACLES, check_array, c
 from utils.forward import linear_forward
 from utils.gradcheck import numerical_gradient, numerical_layer_gradient
 from utils.losses import categorical_cross_entropy_loss, one_hot
-from utils.testing._common import GraderBugError, replaced_all, stand_in, value_difference
+from utils.testing._common import GraderBugError, changed_test_cell, replaced_all, stand_in, value_difference
 
 __all__ = [
     "CROSS_ENTROPY_SEED",
@@ -191,20 +191,12 @@ def _visible_run(function, *args, name=None):
     return check_does_not_call(function, args, ORACLES, name=name)
 
 
-def _changed_cell(test, found):
-    raise AssertionError(
-        f"{test} knows only its own inputs: {found}.\nLikely reason: the test cell was edited. Test cells are "
-        "part of the assignment, not of your answer: undo the edit (or copy the cell from a fresh copy of the "
-        "assignment)."
-    )
-
-
 def _require(test, given, known):
     """Fail unless every given value is exactly the test's own: given / known are {label: value}."""
     for label, value in given.items():
         found = value_difference(value, known[label], label)
         if found:
-            _changed_cell(test, found)
+            changed_test_cell(test, found)
 
 
 # ----------------------------------------------------------------------------

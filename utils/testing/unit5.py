@@ -79,7 +79,14 @@ from utils.forward import linear_activation_forward, linear_forward, model_forwa
 from utils.gradcheck import numerical_gradient, numerical_gradients, numerical_layer_gradient
 from utils.initialization import initialize_parameters
 from utils.losses import compute_cost, one_hot
-from utils.testing._common import parse_signature, replaced, replaced_all, stand_in, value_difference
+from utils.testing._common import (
+    closest_miss,
+    match_case,
+    parse_signature,
+    replaced,
+    replaced_all,
+    stand_in,
+)
 
 __all__ = [
     "LAYER_PROBLEMS",
@@ -332,18 +339,12 @@ def _refuse(helper, found):
 
 
 def _known(helper, given, candidates):
-    """The index of the first candidate {label: value} that `given` {label: value} equals exactly; else refuse.
-
-    The refusal names a difference from the closest candidate: the fewest labels differ, the shapes agree if they
-    can, and a difference in a setting (activation="sigmoid") is named before one in values.
-    """
-    differences = []
-    for index, known in enumerate(candidates):
-        found = [text for label, value in given.items() if (text := value_difference(value, known[label], label))]
-        if not found:
-            return index
-        differences.append((len(found), "not the test's (" in found[0], "other values" in found[0], found[0]))
-    _refuse(helper, min(differences)[-1] if differences else "no visible test has such inputs")
+    """The index of the first candidate {label: value} that `given` {label: value} equals exactly; else refuse,
+    naming a difference from the closest candidate (closest_miss)."""
+    index, misses = match_case(given, candidates)
+    if index is None:
+        _refuse(helper, closest_miss(misses))
+    return index
 
 
 def _known_linear_cache(helper, linear_cache):
