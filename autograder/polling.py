@@ -20,11 +20,15 @@ Under nbclient, as our executor configures it, a stall means:
 `SlicedPollChannel.get_msg` waits in slices of at most `POLL_SLICE` seconds;
 when a slice ends, pyzmq looks at the socket itself, so a missed wake-up costs
 at most one slice. The overall timeout (a negative one waits for ever, as in
-pyzmq), and `Empty` when it runs out, are jupyter_client's. Only get_msg is
-sliced: the kernel-start preload (execute_interactive) keeps its own poller.
+pyzmq), and `Empty` when it runs out, are jupyter_client's.
+
+jupyter_client's execute_interactive waits on a poller of its own, not on
+get_msg; the executor's kernel-start preload therefore uses
+`SlicedPollKernelClient.execute_reply`, which waits on the sliced shell channel.
 
     SlicedPollKernelClient   # jupyter_client's AsyncKernelClient with these channels;
                              # autograder.executor drives every kernel it starts with it
+    client.execute_reply(code, timeout, **execute_options) -> the execute_reply message
 """
 
 import math
@@ -63,3 +67,20 @@ class SlicedPollKernelClient(AsyncKernelClient):
     iopub_channel_class = Type(SlicedPollChannel)
     stdin_channel_class = Type(SlicedPollChannel)
     control_channel_class = Type(SlicedPollChannel)
+
+    async def execute_reply(self, code, timeout, **execute_options):
+        """Run `code` and return its execute_reply message, waited for on the sliced shell channel.
+
+        execute_options: those of execute (silent=True, store_history=False, ...). The code's output is not
+        read (nbclient, which reads iopub next, skips messages of other requests). TimeoutError when no reply
+        comes within `timeout` seconds; replies to other requests are skipped.
+        """
+        msg_id = self.execute(code, **execute_options)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                reply = await self.shell_channel.get_msg(timeout=max(0.0, deadline - time.monotonic()))
+            except Empty:
+                raise TimeoutError(f"no reply from the kernel within {timeout:g} s") from None
+            if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                return reply

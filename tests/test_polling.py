@@ -103,3 +103,59 @@ def test_the_graders_kernels_are_driven_by_the_sliced_client():
     assert isinstance(client, SlicedPollKernelClient)
     for name in ("shell", "iopub", "stdin", "control"):
         assert issubclass(getattr(client, f"{name}_channel_class"), SlicedPollChannel), name
+
+
+def test_execute_reply_waits_on_the_sliced_channel_for_its_own_reply_from_a_real_kernel():
+    """The executor's kernel-start preload: the reply of its own request (others skipped), errors as replies,
+    TimeoutError when the kernel does not answer in time."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    async def run():
+        manager = AsyncKernelManager(kernel_name="python3", client_factory=SlicedPollKernelClient)
+        await manager.start_kernel()
+        client = manager.client()
+        client.start_channels()
+        try:
+            await client.wait_for_ready(timeout=120)
+            other = client.execute("'another request'")  # its reply comes first and is not the one returned
+            defined = await client.execute_reply("x = 41 + 1", timeout=120, silent=True, store_history=False)
+            checked = await client.execute_reply("assert x == 42", timeout=120)
+            failed = await client.execute_reply("1 / 0", timeout=120)
+            with pytest.raises(TimeoutError, match="no reply from the kernel within 0.5 s"):
+                await client.execute_reply("import time; time.sleep(3)", timeout=0.5)
+            return other, defined, checked, failed
+        finally:
+            client.stop_channels()
+            await manager.shutdown_kernel(now=True)
+
+    other, defined, checked, failed = asyncio.run(run())
+    assert defined["msg_type"] == "execute_reply" and defined["content"]["status"] == "ok"
+    assert defined["parent_header"]["msg_id"] != other
+    assert checked["content"]["status"] == "ok"
+    assert failed["content"]["status"] == "error" and failed["content"]["ename"] == "ZeroDivisionError"
+
+
+def test_the_executors_kernel_start_preloads_through_execute_reply(tmp_path, monkeypatch):
+    """start_kernel's preload waits on the sliced channel, not on execute_interactive's own poller."""
+    from autograder import executor
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the preload used execute_interactive")
+
+    sent = []
+    original = SlicedPollKernelClient.execute_reply
+
+    async def recording(self, code, timeout, **options):
+        sent.append(code)
+        return await original(self, code, timeout, **options)
+
+    monkeypatch.setattr(SlicedPollKernelClient, "execute_interactive", refuse)
+    monkeypatch.setattr(SlicedPollKernelClient, "execute_reply", recording)
+    limits = executor.ExecutionLimits(preload=("numpy", "json"))
+
+    async def run():
+        slot = await executor.start_kernel(tmp_path / "kernel", limits)
+        await executor.stop_kernel(slot)
+
+    asyncio.run(run())
+    assert sent == ["__import__('numpy'); __import__('json')"]
