@@ -233,8 +233,11 @@ async def start_kernel(folder, limits, launcher=None, workdir=None):
         await client.wait_for_ready(timeout=limits.startup_timeout)
         if limits.preload:
             code = "; ".join(f"__import__({module!r})" for module in limits.preload)
-            reply = await client.execute_reply(code, timeout=limits.startup_timeout, silent=True,
-                                               store_history=False)
+            try:
+                reply = await client.execute_reply(code, timeout=limits.startup_timeout, silent=True,
+                                                   store_history=False)
+            except TimeoutError as error:
+                raise TimeoutError(f"preloading {limits.preload} at kernel start: {error}") from None
             if reply["content"]["status"] != "ok":
                 raise RuntimeError(f"preloading {limits.preload} failed: {reply['content'].get('evalue')}")
     except BaseException:

@@ -374,9 +374,10 @@ class GuardSession:
                f"{self._tag(parts)!r})"
         answer = self.folder / f".guard-{nonce}"
         try:
-            reply = await self.slot.client.execute_interactive(
-                code, silent=True, store_history=False, allow_stdin=False, stop_on_error=False,
-                timeout=ANSWER_TIMEOUT, output_hook=lambda message: None)
+            # the sliced shell channel (autograder.polling): a missed wake-up costs a second, not ANSWER_TIMEOUT
+            reply = await self.slot.client.execute_reply(
+                code, timeout=ANSWER_TIMEOUT, silent=True, store_history=False, allow_stdin=False,
+                stop_on_error=False)
         except (TimeoutError, asyncio.TimeoutError):
             self._stuck = True
             return None

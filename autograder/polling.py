@@ -23,7 +23,8 @@ at most one slice. The overall timeout (a negative one waits for ever, as in
 pyzmq), and `Empty` when it runs out, are jupyter_client's.
 
 jupyter_client's execute_interactive waits on a poller of its own, not on
-get_msg; the executor's kernel-start preload therefore uses
+get_msg; the executor's kernel-start preload and the integrity guard's
+requests (autograder.integrity) therefore use
 `SlicedPollKernelClient.execute_reply`, which waits on the sliced shell channel.
 
     SlicedPollKernelClient   # jupyter_client's AsyncKernelClient with these channels;
@@ -73,13 +74,15 @@ class SlicedPollKernelClient(AsyncKernelClient):
 
         execute_options: those of execute (silent=True, store_history=False, ...). The code's output is not
         read (nbclient, which reads iopub next, skips messages of other requests). TimeoutError when no reply
-        comes within `timeout` seconds; replies to other requests are skipped.
+        comes within `timeout` seconds (None or negative: wait for ever, as get_msg); replies to other
+        requests are skipped.
         """
         msg_id = self.execute(code, **execute_options)
-        deadline = time.monotonic() + timeout
+        deadline = None if timeout is None or timeout < 0 else time.monotonic() + timeout
         while True:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
             try:
-                reply = await self.shell_channel.get_msg(timeout=max(0.0, deadline - time.monotonic()))
+                reply = await self.shell_channel.get_msg(timeout=left)
             except Empty:
                 raise TimeoutError(f"no reply from the kernel within {timeout:g} s") from None
             if reply.get("parent_header", {}).get("msg_id") == msg_id:

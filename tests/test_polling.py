@@ -121,6 +121,9 @@ def test_execute_reply_waits_on_the_sliced_channel_for_its_own_reply_from_a_real
             defined = await client.execute_reply("x = 41 + 1", timeout=120, silent=True, store_history=False)
             checked = await client.execute_reply("assert x == 42", timeout=120)
             failed = await client.execute_reply("1 / 0", timeout=120)
+            for forever in (None, -1):  # as get_msg: no limit
+                waited = await client.execute_reply("import time; time.sleep(1.5)", timeout=forever)
+                assert waited["content"]["status"] == "ok", forever
             with pytest.raises(TimeoutError, match="no reply from the kernel within 0.5 s"):
                 await client.execute_reply("import time; time.sleep(3)", timeout=0.5)
             return other, defined, checked, failed
@@ -159,3 +162,24 @@ def test_the_executors_kernel_start_preloads_through_execute_reply(tmp_path, mon
 
     asyncio.run(run())
     assert sent == ["__import__('numpy'); __import__('json')"]
+
+
+def test_a_preload_without_a_reply_is_named_in_the_error_and_the_kernel_is_stopped(tmp_path, monkeypatch):
+    from autograder import executor
+
+    async def silent(self, code, timeout, **options):
+        raise TimeoutError(f"no reply from the kernel within {timeout:g} s")
+
+    monkeypatch.setattr(SlicedPollKernelClient, "execute_reply", silent)
+    stopped = []
+    original_stop = executor._stop
+
+    async def recording_stop(manager, client):
+        stopped.append(manager)
+        await original_stop(manager, client)
+
+    monkeypatch.setattr(executor, "_stop", recording_stop)
+    with pytest.raises(TimeoutError, match=r"preloading \('numpy',\) at kernel start: no reply from the kernel "
+                                           r"within 60 s"):
+        asyncio.run(executor.start_kernel(tmp_path / "kernel", executor.ExecutionLimits(preload=("numpy",))))
+    assert len(stopped) == 1 and not stopped[0].has_kernel

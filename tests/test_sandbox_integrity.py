@@ -105,3 +105,38 @@ def test_modules_shipped_with_the_notebook_are_not_used_and_are_recorded(guarded
     (incident,) = record.incidents
     assert incident.kind == SHADOW_MODULE
     assert "utils.py" in incident.message and "numpy/" in incident.message
+
+
+def test_the_guard_asks_the_kernel_through_the_sliced_channel(tmp_path, monkeypatch):
+    """The guard's requests wait on execute_reply (autograder.polling), not on execute_interactive's own
+    poller, which could sleep through an answer until ANSWER_TIMEOUT and then switch the guard off."""
+    import asyncio
+
+    import nbformat
+
+    from autograder.executor import start_kernel, stop_kernel
+    from autograder.polling import SlicedPollKernelClient
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the guard used execute_interactive")
+
+    asked = []
+    original = SlicedPollKernelClient.execute_reply
+
+    async def recording(self, code, timeout, **options):
+        asked.append(code)
+        return await original(self, code, timeout, **options)
+
+    monkeypatch.setattr(SlicedPollKernelClient, "execute_interactive", refuse)
+    monkeypatch.setattr(SlicedPollKernelClient, "execute_reply", recording)
+    launcher = guarded_launcher()
+
+    async def run():
+        slot = await start_kernel(tmp_path / "kernel", LIMITS, launcher=launcher)
+        try:
+            return await launcher.session(slot, nbformat.v4.new_notebook(), "probe.ipynb")._ensure_alive()
+        finally:
+            await stop_kernel(slot)
+
+    assert asyncio.run(run()) is True, "the guard did not answer its ping"
+    assert any("autograder.ping" in code for code in asked), asked
