@@ -22,6 +22,7 @@ from jupyter_client.session import Session
 from autograder import polling
 from autograder.executor import _WrappedKernelManager
 from autograder.polling import SlicedPollChannel, SlicedPollKernelClient
+from tests.polling_support import only_execute_reply
 
 
 class _SleepyFirstPoll(zmq.asyncio.Socket):
@@ -142,18 +143,7 @@ def test_the_executors_kernel_start_preloads_through_execute_reply(tmp_path, mon
     """start_kernel's preload waits on the sliced channel, not on execute_interactive's own poller."""
     from autograder import executor
 
-    def refuse(*args, **kwargs):
-        raise AssertionError("the preload used execute_interactive")
-
-    sent = []
-    original = SlicedPollKernelClient.execute_reply
-
-    async def recording(self, code, timeout, **options):
-        sent.append(code)
-        return await original(self, code, timeout, **options)
-
-    monkeypatch.setattr(SlicedPollKernelClient, "execute_interactive", refuse)
-    monkeypatch.setattr(SlicedPollKernelClient, "execute_reply", recording)
+    sent = only_execute_reply(monkeypatch)
     limits = executor.ExecutionLimits(preload=("numpy", "json"))
 
     async def run():

@@ -115,20 +115,9 @@ def test_the_guard_asks_the_kernel_through_the_sliced_channel(tmp_path, monkeypa
     import nbformat
 
     from autograder.executor import start_kernel, stop_kernel
-    from autograder.polling import SlicedPollKernelClient
+    from tests.polling_support import only_execute_reply
 
-    def refuse(*args, **kwargs):
-        raise AssertionError("the guard used execute_interactive")
-
-    asked = []
-    original = SlicedPollKernelClient.execute_reply
-
-    async def recording(self, code, timeout, **options):
-        asked.append(code)
-        return await original(self, code, timeout, **options)
-
-    monkeypatch.setattr(SlicedPollKernelClient, "execute_interactive", refuse)
-    monkeypatch.setattr(SlicedPollKernelClient, "execute_reply", recording)
+    asked = only_execute_reply(monkeypatch)
     launcher = guarded_launcher()
 
     async def run():
