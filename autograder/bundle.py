@@ -37,9 +37,12 @@ FORBIDDEN_TEXT = (
 #: A shipped file must not import the instructor's package (students do not have it).
 IMPORTS_AUTOGRADER = re.compile(r"^\s*(from\s+autograder\b|import\s+autograder\b)", re.MULTILINE)
 #: A shipped file must not send a student to the instructor's project, which students do not have: a path
-#: under one of its folders (tests/, benchmarks/, tools/, source/, autograder/, .ci/) or an autograder module.
+#: in one of its folders (tests/, benchmarks/, tools/, source/, autograder/, .ci/; also after ./ or ../), as
+#: the folder itself, a file or a subfolder/ (prose such as "visible tests/hidden tests" is not a path), or an
+#: autograder module (autograder.hidden.unit5). Paths inside URLs and under other folders are not matched.
 NAMES_INSTRUCTOR_PATH = re.compile(
-    r"(?<![\w./-])(?:(?:tests|benchmarks|tools|source|autograder|\.ci)/|autograder\.[a-z_])")
+    r"(?<![\w./-])(?:(?:\.\.?/)*(?:tests|benchmarks|tools|source|autograder|\.ci)/(?:[\w.-]+/)*(?:[\w-]+\.\w+)?"
+    r"(?![\w-])|autograder(?:\.[a-z_]\w*)+)")
 #: Names that must never appear as a path component of a shipped file.
 FORBIDDEN_PARTS = ("source", "autograder", "submitted", "autograded", "feedback", "gradebook.db", ".ipynb_checkpoints", "__pycache__")
 
@@ -250,6 +253,22 @@ def _check_notebook(path, notebook):
     return problems
 
 
+def _cell_name(cell):
+    """A cell's grade_id, or its type when it has none."""
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or f"{cell.get('cell_type', 'unknown')} cell"
+
+
+def _pointers(relative, parts):
+    """Problems for every instructor path or module named in `parts` [(where, text)]: file, cell, line, name."""
+    problems = []
+    for where, text in parts:
+        for found in NAMES_INSTRUCTOR_PATH.finditer(text):
+            line = text.count("\n", 0, found.start()) + 1
+            problems.append(f"{relative}{' ' + where if where else ''} line {line}: names {found.group(0)!r}, part of "
+                            "the instructor's project, which students do not have; describe it instead")
+    return problems
+
+
 def _instructor_files(course_root):
     """{sha256 of the text: path} of the instructor's Python files (autograder/, hidden tests' helpers
     included), so a copy shipped under another name is recognised. Tiny files (an empty __init__) are
@@ -281,13 +300,13 @@ def audit(bundle_dir, course_root=COURSE_ROOT):
         problems += [f"{relative}: contains {marker!r}" for marker in FORBIDDEN_TEXT if marker in text]
         if IMPORTS_AUTOGRADER.search(text):
             problems.append(f"{relative}: imports autograder, which students do not have")
-        problems += [
-            f"{relative} line {text.count(chr(10), 0, found.start()) + 1}: names {found.group(0)!r}..., part of the"
-            " instructor's project, which students do not have; describe it instead"
-            for found in NAMES_INSTRUCTOR_PATH.finditer(text)
-        ]
         if path.suffix == ".ipynb":
-            problems += _check_notebook(relative, json.loads(text))
+            notebook = json.loads(text)
+            problems += _check_notebook(relative, notebook)
+            problems += _pointers(relative, [(f"cell {index} ({_cell_name(cell)})", "".join(cell.get("source", "")))
+                                             for index, cell in enumerate(notebook.get("cells", []))])
+        else:
+            problems += _pointers(relative, [("", text)])
     return problems
 
 

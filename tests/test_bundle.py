@@ -128,29 +128,36 @@ def test_audit_catches_instructor_material(built, tmp_path):
 
 
 def test_audit_catches_a_pointer_to_instructor_files(built, tmp_path):
-    """A shipped docstring or lesson that names a file of the instructor's project sends a student nowhere."""
+    """A shipped docstring or lesson that names a file of the instructor's project sends a student nowhere:
+    the audit names the file (and the cell of a notebook), the line and the whole path or module."""
     import shutil
 
     leaky = tmp_path / "pointers"
     shutil.copytree(built, leaky)
     common = leaky / "utils" / "testing" / "_common.py"
     common.write_text(common.read_text() + "\n# see tests/test_stand_in_signatures.py and benchmarks/README.md\n"
-                      "# the hidden half is autograder.hidden.unit5\n")
+                      "# the hidden half is autograder.hidden.unit5; compare ../source/05_l_layer_backward/\n")
     lesson = sorted((leaky / "notebooks").glob("*.ipynb"))[0]
     notebook = nbformat.read(lesson, as_version=4)
-    notebook.cells.append(nbformat.v4.new_markdown_cell("Compare with `source/05_l_layer/assignment.ipynb`."))
+    notebook.cells.append(nbformat.v4.new_markdown_cell("Intro.\nCompare with `./source/05/05.ipynb`."))
     nbformat.write(notebook, lesson)
     problems = bundle.audit(leaky)
     lines = len(common.read_text().splitlines())
-    for expected in (f"utils/testing/_common.py line {lines - 1}: names 'tests/'",
-                     f"utils/testing/_common.py line {lines - 1}: names 'benchmarks/'",
-                     f"utils/testing/_common.py line {lines}: names 'autograder.h'",
-                     f"notebooks/{lesson.name} line "):
-        assert any(p.startswith(expected) for p in problems), (expected, problems)
-    assert any("source/" in p and lesson.name in p for p in problems), problems
-    # words that only look like the folders are not pointers
+    cell = len(notebook.cells) - 1
+    expected = [
+        f"utils/testing/_common.py line {lines - 1}: names 'tests/test_stand_in_signatures.py'",
+        f"utils/testing/_common.py line {lines - 1}: names 'benchmarks/README.md'",
+        f"utils/testing/_common.py line {lines}: names 'autograder.hidden.unit5'",
+        f"utils/testing/_common.py line {lines}: names '../source/05_l_layer_backward/'",
+        f"notebooks/{lesson.name} cell {cell} (markdown cell) line 2: names './source/05/05.ipynb'",
+    ]
+    for start in expected:
+        assert any(p.startswith(start + ", part of the instructor's project") for p in problems), (start, problems)
+    assert len([p for p in problems if "names '" in p]) == len(expected), problems
+    # words that only look like the folders are not pointers, nor are paths in URLs or under other folders
     prose = leaky / "utils" / "prose.py"
-    prose.write_text('"""The hidden tests. See the source. utils/testing/_common.py and release/ ship."""\n')
+    prose.write_text('"""The visible tests/hidden tests split. A source/sink pair. See the source. The autograder.\n'
+                     'utils/testing/_common.py and release/01/x.ipynb ship; https://example.org/tests/x.py."""\n')
     assert not [p for p in bundle.audit(leaky) if "prose.py" in p]
 
 
