@@ -423,16 +423,40 @@ def test_match_case_finds_the_first_case_given_is_and_names_every_difference_oth
     assert _common.match_case({"X": A}, {}) == (None, [])
 
 
-def test_closest_miss_prefers_fewer_differences_then_agreeing_shapes_then_settings_over_values():
-    shape = "X has shape (3, 2), not the test's (2, 3)"
-    values = "X has the test's shape (2, 3) but other values"
-    setting = "activation is 'sigmoid', not the test's 'relu'"
-    assert _common.closest_miss([[shape, setting], [values]]) == values  # one label differs, not two
-    assert _common.closest_miss([[shape], [values]]) == values  # the shapes agree
-    assert _common.closest_miss([[values], [setting]]) == setting  # a setting before values
-    assert _common.closest_miss([[values], [values.replace("X", "Y")]]) == values  # a tie: the first case
+def test_closest_miss_prefers_fewer_differences_then_settings_then_values_then_structures():
+    A = np.arange(6.0).reshape(2, 3)
+    relu = {"X": A, "activation": "relu"}
+    sigmoid = {"X": A + 1, "activation": "sigmoid"}
+
+    def closest(given, cases, *default):
+        key, misses = _common.match_case(given, cases)
+        assert key is None
+        return _common.closest_miss(misses, *default)
+
+    # one label differs, not two
+    assert closest({"X": A + 1, "activation": "tanh"}, [relu, sigmoid]) == "activation is 'tanh', not the test's 'sigmoid'"
+    # a setting before values, values before a shape, a type or a length; ties go to the first case
+    assert closest({"X": A + 1, "activation": "relu"}, [{"activation": "tanh"}, relu]) == \
+        "activation is 'relu', not the test's 'tanh'"
+    assert closest({"X": A + 1}, [{"X": A.T}, {"X": A}]) == "X has the test's shape (2, 3) but other values"
+    assert closest({"X": A.tolist()}, [{"X": A}, {"X": A + 1}]) == "X is a list, not the test's array of shape (2, 3)"
+    assert closest({"c": (A, A)}, [{"c": (A, A, A)}, {"c": (A, A + 1)}]) == "c[1] has the test's shape (2, 3) but other values"
+    assert closest({"c": (A, A.T)}, [{"c": (A, A)}, {"c": (A, A, A)}]) == "c[1] has shape (3, 2), not the test's (2, 3)"
+    assert closest({"b": np.float64(0.5)}, [{"b": [0.4]}, {"b": 0.4}]) == "b is 0.5, not the test's 0.4"
     assert _common.closest_miss([]) == "no visible test has such inputs"
     assert _common.closest_miss([], "no visible test uses loss='mse'") == "no visible test uses loss='mse'"
+
+
+@pytest.mark.parametrize("given, known, kind", [
+    ("sigmoid", "relu", "setting"), (np.float64(0.5), 0.4, "setting"), (3, 4.0, "setting"), (True, False, "setting"),
+    (np.ones((2, 3)), np.zeros((2, 3)), "values"), ([1.0, 2.0], [1.0, 3.0], "values"),
+    ({"W": np.ones(2)}, {"W": np.zeros(2)}, "values"), ((np.ones(2), "relu"), (np.ones(2), "tanh"), "values"),
+    (np.ones((3, 2)), np.ones((2, 3)), "structure"), ([1.0], (1.0,), "structure"), ((1.0,), (1.0, 2.0), "structure"),
+    ({"W": 1}, {"b": 1}, "structure"), ("0.4", 0.4, "structure"), ((np.ones(3), 1), (np.ones(2), 1), "structure"),
+])
+def test_difference_kind_says_how_far_a_value_is_from_the_known_one(given, known, kind):
+    assert value_difference(given, known) is not None
+    assert _common.difference_kind(given, known) == kind
 
 
 def test_changed_test_cell_fails_the_student_test_and_says_how_to_undo_it():

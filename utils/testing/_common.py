@@ -22,6 +22,7 @@ replaced_all(student_function, stand_ins, signatures)    the same for several na
 stand_in(name, signatures, cases, answer, rule)          a stand-in that knows only its own test's inputs
 same_value(given, known) / value_difference(...)         exact equality of known inputs (no foreign __eq__)
 match_case(given, cases) / closest_miss(misses)          which of a test's known inputs `given` is, or why none
+difference_kind(given, known)                            "setting", "values" or "structure": how far off a value is
 changed_test_cell(test, found)                           the failure of a test given inputs other than its own
 parse_signature(text)                                    "(dZ, cache)" -> inspect.Signature
 signature_difference(function, text)                     why a function's signature differs, or None
@@ -50,8 +51,11 @@ from utils._diagnose import is_number, is_real_number
 
 __all__ = [
     "GraderBugError",
+    "DIFFERENCE_KINDS",
+    "Miss",
     "changed_test_cell",
     "closest_miss",
+    "difference_kind",
     "match_case",
     "parse_signature",
     "replaced",
@@ -310,17 +314,53 @@ def same_value(given, known):
     return value_difference(given, known) is None
 
 
+#: How far a value is from a known one, nearest first (difference_kind): a setting such as activation="sigmoid"
+#: or a number; other values in the same structure; another structure (type, shape, length or keys).
+DIFFERENCE_KINDS = ("setting", "values", "structure")
+
+
+def difference_kind(given, known):
+    """Which of DIFFERENCE_KINDS separates `given` from `known` (call it only when value_difference found one).
+
+    Containers of the same type and size: "values", or the worst kind among their differing items if worse.
+    """
+    kind = type(known)
+    if is_real_number(known):
+        return "setting" if is_number(given) else "structure"
+    if type(given) is not kind:
+        return "structure"
+    if kind is np.ndarray:
+        return "values" if given.shape == known.shape else "structure"
+    if kind in (tuple, list, dict):
+        if len(given) != len(known) or (kind is dict and set(given) != set(known)):
+            return "structure"
+        pairs = [(given[key], known[key]) for key in known] if kind is dict else list(zip(given, known))
+        kinds = [difference_kind(a, b) for a, b in pairs if value_difference(a, b) is not None]
+        return max(["values"] + kinds, key=DIFFERENCE_KINDS.index)
+    return "setting"
+
+
+class Miss(str):
+    """A phrase of value_difference that also knows its `label` and `kind` (one of DIFFERENCE_KINDS)."""
+
+    def __new__(cls, text, label, kind):
+        miss = super().__new__(cls, text)
+        miss.label, miss.kind = label, kind
+        return miss
+
+
 def match_case(given, cases):
     """Which known case `given` is: (key, None) for the first match, else (None, misses).
 
     given: {label: value}, e.g. a call's arguments.
     cases: {key: {label: known value}}, or a list of such dicts (keyed 0, 1, ...). A case matches when every
            label it names is exactly that value in `given` (value_difference); labels it does not name are free.
-    misses: one list per case, in order, of the phrases naming each label that differs.
+    misses: one list per case, in order, of the phrases (Miss) naming each label that differs.
     """
     misses = []
     for key, case in (enumerate(cases) if isinstance(cases, list) else cases.items()):
-        found = [text for label, known in case.items() if (text := value_difference(given[label], known, label))]
+        found = [Miss(text, label, difference_kind(given[label], known)) for label, known in case.items()
+                 if (text := value_difference(given[label], known, label))]
         if not found:
             return key, None
         misses.append(found)
@@ -330,10 +370,11 @@ def match_case(given, cases):
 def closest_miss(misses, default="no visible test has such inputs"):
     """The phrase that says why `given` is none of the cases (misses from match_case): from the closest case.
 
-    Closest: the fewest labels differ; then a case whose shapes agree; then a difference in a setting
-    (activation is 'sigmoid', not the test's 'relu') before one in an array's values. `default` if no case.
+    Closest: the fewest labels differ; then the nearest kind of difference (DIFFERENCE_KINDS: a setting such
+    as activation='sigmoid' before other values of an array, both before another shape, type or length);
+    then the first case. `default` if there is no case.
     """
-    ranked = [(len(found), "not the test's (" in found[0], "other values" in found[0], index)
+    ranked = [(len(found), max(DIFFERENCE_KINDS.index(miss.kind) for miss in found), index)
               for index, found in enumerate(misses) if found]
     return misses[min(ranked)[-1]][0] if ranked else default
 
