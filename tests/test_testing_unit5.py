@@ -357,6 +357,22 @@ def test_digits_counts_the_steps_it_asked_for(solution):
     assert "is below 95%" in message and "for any seed" in message
 
 
+def test_part_5_states_the_graders_limit_and_the_warnings_threshold_as_configured():
+    """The text students read names the course's per-cell limit (nbgrader_config.py) and test_digits' threshold."""
+    import json
+
+    from autograder.course import Course
+
+    limit = Course(notebook_path("source", ASSIGNMENT).parents[2]).cell_timeout
+    for folder in ("source", "release"):
+        cells = json.loads(notebook_path(folder, ASSIGNMENT).read_text(encoding="utf-8"))["cells"]
+        intro = next("".join(c["source"]) for c in cells
+                     if c["metadata"].get("nbgrader", {}).get("grade_id") == "part5_intro")
+        intro = " ".join(intro.split())
+        assert f"the grader's time limit ({limit:g} s in this course" in intro, (folder, intro)
+        assert f"warns you when one run takes more than {unit5.SLOW_TRAINING_SECONDS:g} s" in intro, (folder, intro)
+
+
 def test_digits_warns_of_a_slow_training_and_what_it_risks(solution, capsys, monkeypatch):
     short = variant(solution, "def digits_hyperparameters():\n"
                               "    return {'layer_dims': [64, 10, 10], 'learning_rate': 0.1, 'num_iterations': 5}\n")
