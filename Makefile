@@ -25,11 +25,14 @@ $(STAMP): pyproject.toml tools/fast_imports.py
 
 # JupyterLab's news and update prompt covers the notebook on first start. It is switched off in
 # this environment's own configuration (.venv/etc/jupyter/labconfig/page_config.json), never in
-# the user's ~/.jupyter. (The student edition does the same, and more: see autograder/bundle.py.)
+# the user's ~/.jupyter. Widget messages go to the kernel's main thread, not to a subshell thread
+# where a slider's plot would race the plots of running cells (labconfig/default_setting_overrides.json,
+# autograder/bundle.py LAB_SETTING_OVERRIDES). The student edition does the same, and more.
 LAB_CONFIG := $(VENV)/etc/jupyter/labconfig/page_config.json
 
-$(LAB_CONFIG): $(STAMP) Makefile
+$(LAB_CONFIG): $(STAMP) Makefile autograder/bundle.py
 	$(RUN) $(BIN)/jupyter labextension disable --level=sys_prefix @jupyterlab/apputils-extension:announcements
+	$(RUN) $(BIN)/python -c "from autograder.bundle import write_setting_overrides as w; w('$(VENV)/etc/jupyter/labconfig')"
 	@touch $(LAB_CONFIG)
 
 lab: $(STAMP) $(LAB_CONFIG)

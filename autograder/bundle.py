@@ -90,7 +90,7 @@ packages = ["utils", "utils.data", "utils.testing"]
 # JupyterLab as a student sees it: installed into this environment's etc/jupyter
 # (not into anyone's ~/.jupyter). See jupyter-config/README.md.
 [tool.setuptools.data-files]
-"etc/jupyter/labconfig" = ["{LAB_CONFIG_DIR}/labconfig/page_config.json"]
+"etc/jupyter/labconfig" = ["{LAB_CONFIG_DIR}/labconfig/page_config.json", "{LAB_CONFIG_DIR}/labconfig/{SETTING_OVERRIDES_NAME}"]
 "etc/jupyter/jupyter_server_config.d" = ["{LAB_CONFIG_DIR}/jupyter_server_config.d/{SERVER_CONFIG_NAME}"]
 '''
 
@@ -129,6 +129,14 @@ STUDENT_DISABLED_PLUGINS = (
 #: nbgrader's server extensions behind those instructor tools.
 STUDENT_DISABLED_SERVER_EXTENSIONS = ("nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list")
 
+#: JupyterLab's defaults for the course, in its labconfig folder (default_setting_overrides.json: a user may still
+#: change them). JupyterLab 4.4+ sends widget messages to kernel subshells by default, and ipykernel 7+ runs a
+#: subshell on its own thread: a slider's callback then draws with matplotlib while the next cells draw on the
+#: main thread, and matplotlib is not thread-safe (mathtext ParseException, figures with missing parts; seen in
+#: lesson 1 under load, and upstream in jupyterlab/jupyterlab#19719). The course's widgets run on the main thread.
+LAB_SETTING_OVERRIDES = {"@jupyterlab/apputils-extension:kernels-settings": {"commsOverSubshells": "disabled"}}
+SETTING_OVERRIDES_NAME = "default_setting_overrides.json"
+
 LAB_CONFIG_README = """# JupyterLab for students
 
 `pip install .` copies these files into the environment's `etc/jupyter/`
@@ -138,6 +146,10 @@ environment, not your personal settings):
 - `labconfig/page_config.json` turns off nbgrader's instructor tools
   (formgrader, Create Assignment, the course list) and JupyterLab's news
   prompt; the Validate button and the assignment list stay;
+- `labconfig/default_setting_overrides.json` makes widgets (sliders,
+  dropdowns) talk to the kernel's main thread, not to a subshell thread of
+  their own, where their plots would race the plots of the cells that run
+  meanwhile (Settings > Kernels > "Kernel Comms over subshells": Disabled);
 - `jupyter_server_config.d/{name}` turns off the formgrader's and the
   course list's server parts.
 
@@ -157,11 +169,23 @@ def student_server_config():
     return {"ServerApp": {"jpserver_extensions": {name: False for name in STUDENT_DISABLED_SERVER_EXTENSIONS}}}
 
 
+def write_setting_overrides(labconfig_dir):
+    """Write LAB_SETTING_OVERRIDES into `labconfig_dir` (a Jupyter config path's labconfig/); returns the file.
+
+    Used for the student edition and by `make lab` / `make test` for the course's own environment.
+    """
+    path = Path(labconfig_dir) / SETTING_OVERRIDES_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(LAB_SETTING_OVERRIDES, indent=2) + "\n")
+    return path
+
+
 def _write_lab_config(target):
     folder = Path(target) / LAB_CONFIG_DIR
     (folder / "labconfig").mkdir(parents=True)
     (folder / "jupyter_server_config.d").mkdir()
     (folder / "labconfig" / "page_config.json").write_text(json.dumps(student_page_config(), indent=2) + "\n")
+    write_setting_overrides(folder / "labconfig")
     (folder / "jupyter_server_config.d" / SERVER_CONFIG_NAME).write_text(
         json.dumps(student_server_config(), indent=2) + "\n")
     (folder / "README.md").write_text(LAB_CONFIG_README)
@@ -213,6 +237,12 @@ python -m venv .venv && .venv/bin/pip install .
 ```
 
 (or with conda: `conda env create -f environment.yml && conda activate backprop-derived`).
+
+Either way, the install also sets JupyterLab up for the course in that
+environment. If you open the notebooks in a JupyterLab of your own (4.4 or
+newer) instead, set *Settings > Settings Editor > Kernels > Kernel Comms over
+subshells* to **Disabled**. Otherwise a slider's plot can be drawn while
+the next cells draw theirs, and one of them breaks.
 
 ## Work through the course
 

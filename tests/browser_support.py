@@ -322,10 +322,11 @@ def count(page, selector):
     return page.locator(selector).count()
 
 
-def render_problems(page):
-    """What a lesson's page does not show yet: plots as images, figures not as text, widgets as widgets."""
+def render_problems(page, images=True):
+    """What a lesson's page does not show yet: plots as images (unless images=False), figures not as text,
+    widgets as widgets."""
     problems = []
-    if count(page, ".jp-Notebook .jp-OutputArea-output img") < 1:
+    if images and count(page, ".jp-Notebook .jp-OutputArea-output img") < 1:
         problems.append("no plot was rendered as an image")
     if unrendered_figures(page):
         problems.append(f"a figure was shown as text: {unrendered_figures(page)[:3]}")
@@ -336,18 +337,18 @@ def render_problems(page):
     return problems
 
 
-def wait_until_rendered(page, timeout_ms=RENDER_TIMEOUT_MS):
-    """[] once render_problems(page) is empty; else its problems after `timeout_ms`.
+def wait_until_rendered(page, timeout_ms=RENDER_TIMEOUT_MS, images=True):
+    """[] once render_problems(page, images) is empty; else its problems after `timeout_ms`.
 
     The kernel is idle and every prompt counted before the page has drawn every output: images decode and
     widget views are built from their models afterwards, asynchronously, and on a busy machine that can
     lag by seconds. No fixed sleep decides anything: on a busy machine this only waits longer.
     """
     deadline = time.monotonic() + timeout_ms / 1000
-    problems = render_problems(page)
+    problems = render_problems(page, images)
     while problems and time.monotonic() < deadline:
         page.wait_for_timeout(500)
-        problems = render_problems(page)
+        problems = render_problems(page, images)
     return problems
 
 

@@ -80,6 +80,38 @@ def test_lesson_runs_and_its_widget_responds(page, server, lesson):
     lab.screenshot(page, f"{os.path.basename(lesson)}-after-control")
 
 
+def test_widget_callbacks_run_on_the_kernels_main_thread(page, server):
+    """A slider's callback runs on the kernel's main thread, as the course's plots need (matplotlib is not
+    thread-safe): JupyterLab 4.4+ would otherwise send widget messages to a kernel subshell, which ipykernel 7+
+    runs on a thread of its own (autograder.bundle.LAB_SETTING_OVERRIDES turns that off)."""
+    folder = lab.BUILD_DIR / "threads"
+    folder.mkdir(parents=True, exist_ok=True)
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import threading\n"
+        "import ipywidgets as widgets\n"
+        "from IPython.display import display\n\n"
+        "def where(x):\n"
+        "    print(f'x = {x} ran on {threading.current_thread().name}')\n\n"
+        "display(widgets.interactive(where, x=widgets.IntSlider(value=1, min=0, max=10)))")])
+    nbformat.write(notebook, folder / "threads.ipynb")
+    settings = page.context.request.get(
+        f"{server.url}/lab/api/settings/@jupyterlab/apputils-extension:kernels-settings?token={server.token}")
+    assert settings.ok, settings.status
+    # the course's default (the schema's default as the server overrides it); no user setting changes it here
+    reply = settings.json()
+    assert reply["schema"]["properties"]["commsOverSubshells"]["default"] == "disabled", reply["schema"]
+    assert "commsOverSubshells" not in (reply.get("settings") or {}), reply["settings"]
+    path = (folder / "threads.ipynb").relative_to(lab.COURSE_ROOT).as_posix()
+    lab.open_notebook(page, server, path)
+    lab.run_all(page)
+    lab.wait_until_all_cells_ran(page)
+    assert not lab.wait_until_rendered(page, images=False)
+    before, after = lab.move_first_control(page)
+    assert "x = 1 ran on MainThread" in before, before
+    assert re.search(r"x = [2-9] ran on ", after), after
+    assert re.search(r"x = [2-9] ran on MainThread", after), f"the slider's callback ran on another thread: {after}"
+
+
 def _copy_for_validation(assignment, variant, replacements=None):
     """Put a blank, solved or mistaken copy of the release notebook under build/ (Validate saves it first)."""
     source = nbgrade_support.notebook_path("release", assignment)

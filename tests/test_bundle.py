@@ -177,7 +177,12 @@ def test_student_edition_jupyterlab_shows_a_students_tools(built):
     # it sorts after nbgrader's own nbgrader.json, which enables everything, so it wins
     assert sorted([bundle.SERVER_CONFIG_NAME, "nbgrader.json"])[-1] == bundle.SERVER_CONFIG_NAME
     data_files = tomllib.loads((built / "pyproject.toml").read_text())["tool"]["setuptools"]["data-files"]
-    assert data_files == {"etc/jupyter/labconfig": ["jupyter-config/labconfig/page_config.json"],
+    # widget messages go to the kernel's main thread (test_browser shows what happens otherwise)
+    overrides = json.loads((built / "jupyter-config" / "labconfig" / "default_setting_overrides.json").read_text())
+    assert overrides == {"@jupyterlab/apputils-extension:kernels-settings": {"commsOverSubshells": "disabled"}}
+    assert "Kernel Comms over subshells" in " ".join((built / "README.md").read_text().split())
+    assert data_files == {"etc/jupyter/labconfig": ["jupyter-config/labconfig/page_config.json",
+                                                    "jupyter-config/labconfig/default_setting_overrides.json"],
                           "etc/jupyter/jupyter_server_config.d": [f"jupyter-config/jupyter_server_config.d/{bundle.SERVER_CONFIG_NAME}"]}
     assert "utils.testing" in tomllib.loads((built / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
     # an editable install would leave the data files out
@@ -260,6 +265,8 @@ def test_bundle_installs_and_works_in_a_fresh_environment(built, tmp_path):
     assert code != 0 and "No module named 'autograder'" in log, "the fresh environment can import autograder"
     # The student edition's JupyterLab: installed into the environment (etc/jupyter), not into ~/.jupyter.
     assert (venv / "etc" / "jupyter" / "labconfig" / "page_config.json").is_file()
+    installed = venv / "etc" / "jupyter" / "labconfig" / "default_setting_overrides.json"
+    assert json.loads(installed.read_text()) == bundle.LAB_SETTING_OVERRIDES
     code, log = _run([str(venv / "bin" / "jupyter"), "labextension", "list"], env=env, cwd=tmp_path, timeout=300)
     disabled = log.split("Disabled extensions:")[-1]
     assert "@jupyter/nbgrader:formgrader" in disabled and "apputils-extension:announcements" in disabled, log
