@@ -1,6 +1,7 @@
 """What students receive: the bundle holds no solutions and works on its own."""
 
 import ast
+import json
 import os
 import re
 import subprocess
